@@ -1,0 +1,113 @@
+/**
+ * `npm run bench:exec`: where a validator's CPU goes per transaction, on this
+ * machine, for the transaction path of `npm run bench:load` (signed kv.put from
+ * 256 senders): decoding, hashing, signature verification (what admission
+ * pays once per node), and block execution of 1,024-transaction blocks on a
+ * growing state (what the primary and every backup pay). The peer is the
+ * Ed25519 verify alone: the physical floor of admission.
+ */
+
+import {
+  decodeTx,
+  encodeTx,
+  signTx,
+  txHash,
+  txHashOfEncoded,
+  verifyTxSignature,
+} from '../src/chain/transaction.ts';
+import { utf8 } from '../src/codec/bytes.ts';
+import { generateSigningKeyPair } from '../src/crypto/ed25519.ts';
+import { executeBlock } from '../src/exec/execute.ts';
+import { kvModule } from '../src/modules/kv/kv-module.ts';
+import { MerklePatriciaTrie } from '../src/trie/index.ts';
+import { formatNumber, renderTable } from './lib/table.ts';
+
+const BLOCK = 1_024;
+const BLOCKS = 8;
+const senders = Array.from({ length: 256 }, () => generateSigningKeyPair());
+const blocks = Array.from({ length: BLOCKS }, (_, b) =>
+  Array.from({ length: BLOCK }, (_, i) => {
+    const index = b * BLOCK + i;
+    const sender = senders[index % senders.length]!;
+    const payload = utf8(JSON.stringify({ key: `load/${index}`, value: 'x'.repeat(24) }));
+    return encodeTx(
+      signTx(
+        {
+          chainId: 'bench',
+          sender: sender.publicKey,
+          nonce: Math.floor(index / senders.length),
+          kind: 'kv.put',
+          payload,
+        },
+        sender.secretKey,
+      ),
+    );
+  }),
+);
+
+function perTx(run: () => void, repeats = 5): number {
+  run(); // warm-up
+  const samples: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const start = performance.now();
+    run();
+    samples.push(((performance.now() - start) * 1000) / BLOCK);
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+}
+
+const sample = blocks[BLOCKS - 1]!;
+const decoded = sample.map(decodeTx);
+const rows: [string, number][] = [
+  ['decode (RLP + schema)', perTx(() => sample.forEach(decodeTx))],
+  [
+    'id from the encoded bytes',
+    perTx(() =>
+      sample.forEach((t) => {
+        txHashOfEncoded(t);
+      }),
+    ),
+  ],
+  [
+    'id by re-encoding the body',
+    perTx(() =>
+      decoded.forEach((t) => {
+        txHash(t.body);
+      }),
+    ),
+  ],
+  [
+    'Ed25519 verify (the floor)',
+    perTx(() =>
+      decoded.forEach((t) => {
+        verifyTxSignature(t);
+      }),
+    ),
+  ],
+];
+
+const env = { modules: new Map([['kv', kvModule]]), isSignatureValid: () => true };
+let state = new MerklePatriciaTrie();
+const executeTimes: number[] = [];
+for (let b = 0; b < BLOCKS; b++) {
+  const start = performance.now();
+  const result = await executeBlock(
+    state,
+    { chainId: 'bench', height: b + 1, timestampMs: b + 1 },
+    blocks[b]!,
+    env,
+  );
+  executeTimes.push(((performance.now() - start) * 1000) / BLOCK);
+  state = result.state;
+}
+rows.push([
+  `execute a ${BLOCK}-tx block (signatures cached)`,
+  executeTimes.slice(2).sort((a, b) => a - b)[2]!,
+]);
+
+console.log(
+  renderTable(
+    ['step', 'µs per transaction'],
+    rows.map(([step, us]) => [step, formatNumber(us, 1)]),
+  ),
+);

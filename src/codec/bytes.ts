@@ -1,0 +1,138 @@
+import { DecodeError } from '../errors.ts';
+
+/**
+ * Byte helpers shared by every layer. Everything that enters from outside as
+ * hex goes through `fromHex`, which rejects anything but `0x`-prefixed (or bare),
+ * even-length, lowercase-or-uppercase hexadecimal.
+ */
+
+const HEX_CHARS = '0123456789abcdef';
+const HEX_TABLE: string[] = Array.from({ length: 256 }, (_, i) => HEX_CHARS[i >> 4]! + HEX_CHARS[i & 15]!);
+
+/**
+ * A string with one char per byte (code points 0-255): a cheap, exact map key
+ * for byte strings (a third the length of hex, no table lookups). Not for display.
+ */
+export function bytesKey(bytes: Uint8Array): string {
+  let out = '';
+  if (bytes.length <= 64) {
+    for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
+    return out;
+  }
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
+  }
+  return out;
+}
+
+/** Lowercase hex with a `0x` prefix. */
+export function toHex(bytes: Uint8Array): string {
+  let out = '0x';
+  for (let i = 0; i < bytes.length; i++) out += HEX_TABLE[bytes[i]!];
+  return out;
+}
+
+function hexNibble(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 97 && code <= 102) return code - 87;
+  if (code >= 65 && code <= 70) return code - 55;
+  return -1;
+}
+
+/**
+ * Parses hex (with or without `0x`). Throws `DecodeError` (code `BAD_HEX`) on odd
+ * length or a non-hex character; `what` names the field in the message.
+ */
+export function fromHex(hex: string, what = 'hex string'): Uint8Array {
+  if (typeof hex !== 'string') throw new DecodeError('BAD_HEX', `${what} must be a string`);
+  const body = hex.startsWith('0x') || hex.startsWith('0X') ? hex.slice(2) : hex;
+  if (body.length % 2 !== 0) {
+    throw new DecodeError('BAD_HEX', `${what} has an odd number of hex digits (${body.length})`, {
+      hint: 'hex strings encode whole bytes: two digits per byte',
+    });
+  }
+  const out = new Uint8Array(body.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = hexNibble(body.charCodeAt(2 * i));
+    const lo = hexNibble(body.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) {
+      throw new DecodeError('BAD_HEX', `${what} has a non-hex character near position ${2 * i}`);
+    }
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+/** `fromHex` that also requires an exact byte length. */
+export function fromHexFixed(hex: string, length: number, what = 'hex string'): Uint8Array {
+  const bytes = fromHex(hex, what);
+  if (bytes.length !== length) {
+    throw new DecodeError('BAD_LENGTH', `${what} must be ${length} bytes, got ${bytes.length}`);
+  }
+  return bytes;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 bytes of `text`. Short ASCII strings (field names, codes, keys) skip TextEncoder's per-call cost. */
+export function utf8(text: string): Uint8Array {
+  if (text.length <= 64) {
+    const out = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) return encoder.encode(text);
+      out[i] = code;
+    }
+    return out;
+  }
+  return encoder.encode(text);
+}
+
+/** Decodes UTF-8, rejecting invalid sequences with `DecodeError` (code `BAD_UTF8`). */
+export function fromUtf8(bytes: Uint8Array, what = 'text'): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new DecodeError('BAD_UTF8', `${what} is not valid UTF-8`);
+  }
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Lexicographic byte order: negative, zero or positive like `Array.prototype.sort` wants. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+export function startsWithBytes(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (prefix.length > bytes.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
+}
+
+/** Accepts bytes, or a string that is `0x`-hex or else UTF-8 (the CLI's convention for keys and values). */
+export function bytesFromCliString(value: string): Uint8Array {
+  return value.startsWith('0x') ? fromHex(value) : utf8(value);
+}

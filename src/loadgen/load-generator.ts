@@ -1,0 +1,267 @@
+/**
+ * An open-loop load generator: it offers signed transactions at a fixed rate
+ * whatever the network does (so a slow network shows up as latency and a
+ * backlog, not as a politely lower offered rate), spread over many senders and
+ * over every node's API, in batches (`POST /v1/txs`). It follows commits
+ * through `heads` notifications and `GET /v1/blocks/{h}/tx-hashes`, and
+ * reports offered vs committed throughput and end-to-end commit latency
+ * (submission to the client seeing the block).
+ *
+ * Transactions are signed before the clock starts, so signing does not
+ * compete with the validators during the measurement.
+ */
+import { WebSocket } from 'ws';
+import { MeridianClient } from '../api/sdk.ts';
+import { encodeTx, signTx, txHash } from '../chain/transaction.ts';
+import { toHex, utf8 } from '../codec/bytes.ts';
+import { generateSigningKeyPair, type SigningKeyPair } from '../crypto/ed25519.ts';
+import { MeridianError } from '../errors.ts';
+import { signStatement } from '../modules/membership/statement.ts';
+
+export interface LoadOptions {
+  /** API URLs of the nodes to submit to (round-robin by sender). */
+  readonly nodes: readonly string[];
+  readonly ratePerSecond: number;
+  readonly durationSeconds: number;
+  readonly senders?: number;
+  /** After the offering stops, how long to wait for the backlog to commit. */
+  readonly drainTimeoutMs?: number;
+  readonly onProgress?: (progress: LoadProgress) => void;
+  /**
+   * An organisation admin that registers the generated senders as members
+   * first (needed on a chain that enforces membership, such as the devnet).
+   * Without it the senders are used unregistered (an open chain).
+   */
+  readonly admin?: { readonly keyPair: SigningKeyPair; readonly organization: string };
+}
+
+export interface LoadProgress {
+  readonly elapsedSeconds: number;
+  readonly offered: number;
+  readonly committed: number;
+}
+
+export interface LoadResult {
+  readonly ratePerSecond: number;
+  readonly durationSeconds: number;
+  readonly offered: number;
+  readonly rejected: number;
+  readonly committed: number;
+  readonly offeredTps: number;
+  /** Committed transactions per second over the offering window (commits after it count in the backlog). */
+  readonly committedTps: number;
+  readonly latencyMs: {
+    readonly p50: number;
+    readonly p90: number;
+    readonly p99: number;
+    readonly max: number;
+  };
+  readonly uncommitted: number;
+  readonly viewChanges: number;
+  readonly rejections: Readonly<Record<string, number>>;
+}
+
+const TICK_MS = 20;
+const MAX_BATCH = 1_000;
+
+interface PreparedTx {
+  readonly hashHex: string;
+  readonly encoded: Uint8Array;
+  readonly node: number;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Registers `senders` as members of the admin's organisation, one signed statement each, and waits for it. */
+async function registerSenders(
+  client: MeridianClient,
+  chainId: string,
+  admin: NonNullable<LoadOptions['admin']>,
+  senders: readonly SigningKeyPair[],
+): Promise<void> {
+  const first = (await client.account(admin.keyPair.publicKey)).nonce;
+  const txs = senders.map((sender, i) => {
+    const statement = signStatement(
+      {
+        chainId,
+        organization: admin.organization,
+        publicKey: toHex(sender.publicKey),
+        kind: 'user',
+        name: `load-sender-${i}`,
+        roles: ['member'],
+      },
+      sender,
+    );
+    const payload = utf8(JSON.stringify({ statement }));
+    return signTx(
+      {
+        chainId,
+        sender: admin.keyPair.publicKey,
+        nonce: first + i,
+        kind: 'membership.registerMember',
+        payload,
+      },
+      admin.keyPair.secretKey,
+    );
+  });
+  for (let i = 0; i < txs.length; i += MAX_BATCH) await client.submitTxBatch(txs.slice(i, i + MAX_BATCH));
+  const last = txs.at(-1);
+  if (last) {
+    const status = await client.waitForTx(toHex(txHash(last.body)), { timeoutMs: 120_000 });
+    if (status.receipt?.status !== 'ok') {
+      throw new MeridianError(
+        'LOAD_SETUP_FAILED',
+        `registering the load senders failed: ${status.receipt?.errorCode} ${status.receipt?.errorMessage}`,
+        {
+          hint: 'pass the key file of an org-admin of the named organisation',
+        },
+      );
+    }
+  }
+}
+
+async function prepare(chainId: string, options: LoadOptions, client: MeridianClient): Promise<PreparedTx[]> {
+  const senders = Array.from({ length: options.senders ?? 256 }, () => generateSigningKeyPair());
+  if (options.admin) await registerSenders(client, chainId, options.admin, senders);
+  const total = Math.round(options.ratePerSecond * options.durationSeconds);
+  const out: PreparedTx[] = [];
+  const runId = Math.random().toString(36).slice(2, 8);
+  for (let i = 0; i < total; i++) {
+    const senderIndex = i % senders.length;
+    const sender = senders[senderIndex]!;
+    const nonce = Math.floor(i / senders.length);
+    const body = {
+      chainId,
+      sender: sender.publicKey,
+      nonce,
+      kind: 'kv.put',
+      payload: utf8(JSON.stringify({ key: `load/${runId}/${senderIndex}/${nonce}`, value: 'x'.repeat(24) })),
+    };
+    out.push({
+      hashHex: toHex(txHash(body)),
+      encoded: encodeTx(signTx(body, sender.secretKey)),
+      node: senderIndex % options.nodes.length,
+    });
+  }
+  return out;
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const clients = options.nodes.map((url) => new MeridianClient(url, { WebSocket: WebSocket as never }));
+  const watcher = clients[0]!;
+  const txs = await prepare((await watcher.status()).chainId, options, watcher);
+  const startStatus = await watcher.status();
+  const submittedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let committedInWindow = 0;
+  let rejected = 0;
+  const rejections: Record<string, number> = {};
+  let lastSeenHeight = startStatus.height;
+  let windowEnd = Number.POSITIVE_INFINITY;
+
+  // Follow commits: every new head, fetch its tx hashes (catching up on any heads missed).
+  let following = Promise.resolve();
+  const follow = (height: number) => {
+    following = following.then(async () => {
+      while (lastSeenHeight < height) {
+        const next = lastSeenHeight + 1;
+        const block = await watcher.blockTxHashes(next);
+        const seenAt = performance.now();
+        for (const hash of block.txHashes) {
+          const sent = submittedAt.get(hash);
+          if (sent === undefined) continue;
+          submittedAt.delete(hash);
+          latencies.push(seenAt - sent);
+          if (seenAt <= windowEnd) committedInWindow++;
+        }
+        lastSeenHeight = next;
+      }
+    });
+  };
+  const unsubscribe = watcher.subscribe('heads', {}, (head) => follow((head as { height: number }).height));
+
+  const start = performance.now();
+  let offered = 0;
+  const inFlight = new Set<Promise<void>>();
+  await new Promise<void>((resolveOffering) => {
+    const tick = () => {
+      const elapsed = (performance.now() - start) / 1000;
+      const target = Math.min(txs.length, Math.floor(elapsed * options.ratePerSecond));
+      const perNode = new Map<number, PreparedTx[]>();
+      for (; offered < target; offered++) {
+        const tx = txs[offered]!;
+        const list = perNode.get(tx.node) ?? [];
+        list.push(tx);
+        perNode.set(tx.node, list);
+      }
+      for (const [node, list] of perNode) {
+        for (let i = 0; i < list.length; i += MAX_BATCH) {
+          const batch = list.slice(i, i + MAX_BATCH);
+          const now = performance.now();
+          for (const tx of batch) submittedAt.set(tx.hashHex, now);
+          const request = clients[node]!.submitTxBatch(batch.map((tx) => tx.encoded)).then(
+            ({ results }) => {
+              results.forEach((result, j) => {
+                if (result.status === 'rejected') {
+                  rejected++;
+                  rejections[result.error.code] = (rejections[result.error.code] ?? 0) + 1;
+                  submittedAt.delete(batch[j]!.hashHex);
+                }
+              });
+            },
+            (error: unknown) => {
+              rejected += batch.length;
+              const code = (error as { code?: string }).code ?? 'REQUEST_FAILED';
+              rejections[code] = (rejections[code] ?? 0) + batch.length;
+              for (const tx of batch) submittedAt.delete(tx.hashHex);
+            },
+          );
+          inFlight.add(request);
+          void request.finally(() => inFlight.delete(request));
+        }
+      }
+      options.onProgress?.({ elapsedSeconds: elapsed, offered, committed: latencies.length });
+      if (offered >= txs.length) resolveOffering();
+      else setTimeout(tick, TICK_MS);
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  windowEnd = start + options.durationSeconds * 1000 + 1_000;
+  const drainDeadline = performance.now() + (options.drainTimeoutMs ?? 15_000);
+  while (submittedAt.size > 0 && performance.now() < drainDeadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    options.onProgress?.({
+      elapsedSeconds: (performance.now() - start) / 1000,
+      offered,
+      committed: latencies.length,
+    });
+  }
+  unsubscribe();
+  await following;
+  const endStatus = await watcher.status();
+  for (const client of clients) client.close();
+  const sorted = latencies.slice().sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    ratePerSecond: options.ratePerSecond,
+    durationSeconds: options.durationSeconds,
+    offered,
+    rejected,
+    committed: latencies.length,
+    offeredTps: round(offered / options.durationSeconds),
+    committedTps: round(committedInWindow / options.durationSeconds),
+    latencyMs: {
+      p50: round(percentile(sorted, 50)),
+      p90: round(percentile(sorted, 90)),
+      p99: round(percentile(sorted, 99)),
+      max: round(sorted.at(-1) ?? Number.NaN),
+    },
+    uncommitted: submittedAt.size,
+    viewChanges: endStatus.view - startStatus.view,
+    rejections,
+  };
+}

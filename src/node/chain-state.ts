@@ -1,0 +1,235 @@
+/**
+ * The node's view of the chain above consensus: the committed head (block
+ * store + committed world-state trie) and the speculative blocks the replica
+ * has proposed or validated but not yet committed, each with its executed
+ * post-state. This is what lets a primary propose height n+1 on top of n
+ * before n commits, and a backup validate n+1 on n's speculative state.
+ *
+ * Contract (the PBFT driver rules 2 and 4): a speculative state is kept until a
+ * block at its height commits; `commit` accepts blocks strictly in height
+ * order, each extending the head, and executes the block itself when it was
+ * never seen (state transfer), so the committed state is always the result of
+ * executing every committed block.
+ */
+
+import type { BlockStore } from '../chain/block-store.ts';
+import { type BlockHeader, hashHeader } from '../chain/header.ts';
+import { equalBytes, fromHex, toHex, utf8 } from '../codec/bytes.ts';
+import type { Block, CommitCertificate } from '../consensus/pbft/types.ts';
+import { assert, ValidationError } from '../errors.ts';
+import { type ExecutedBlock, type ExecutionEnvironment, executeBlock } from '../exec/execute.ts';
+import type { KvStore } from '../store/kv.ts';
+import { MerklePatriciaTrie } from '../trie/index.ts';
+
+/** How far a proposer's timestamp may run ahead of a validator's clock. */
+export const MAX_CLOCK_DRIFT_MS = 5_000;
+
+interface SpeculativeBlock {
+  readonly block: Block;
+  readonly hashHex: string;
+  readonly parentHex: string;
+  readonly executed: ExecutedBlock;
+}
+
+export interface CommittedBlock {
+  readonly block: Block;
+  readonly hash: Uint8Array;
+  readonly certificate: CommitCertificate;
+  readonly executed: ExecutedBlock;
+}
+
+export class ChainState {
+  #head: BlockHeader;
+  #headHex: string;
+  #headState: MerklePatriciaTrie;
+  readonly #speculative = new Map<string, SpeculativeBlock>();
+
+  constructor(
+    private readonly blocks: BlockStore,
+    headState: MerklePatriciaTrie,
+    private readonly env: ExecutionEnvironment,
+    private readonly now: () => number,
+    /** Where each committed block's provenance trie nodes go, so proofs can be built from `header.provenanceRoot` later. */
+    private readonly provenanceNodes?: KvStore,
+  ) {
+    assert(blocks.height !== undefined, 'chain state needs a block store with at least genesis');
+    this.#head = blocks.headerAt(blocks.height)!;
+    this.#headHex = toHex(hashHeader(this.#head));
+    this.#headState = headState;
+  }
+
+  get head(): BlockHeader {
+    return this.#head;
+  }
+
+  get headHash(): Uint8Array {
+    return hashHeader(this.#head);
+  }
+
+  get headState(): MerklePatriciaTrie {
+    return this.#headState;
+  }
+
+  /** Header of the committed head or of a speculative block, by hash. */
+  headerOf(hashHex: string): BlockHeader | undefined {
+    if (hashHex === this.#headHex) return this.#head;
+    return this.#speculative.get(hashHex)?.block.header;
+  }
+
+  /** Post-state of the committed head or of a speculative block, by hash. */
+  stateOf(hashHex: string): MerklePatriciaTrie | undefined {
+    if (hashHex === this.#headHex) return this.#headState;
+    return this.#speculative.get(hashHex)?.executed.state;
+  }
+
+  /** Transaction hashes in the speculative block `hashHex` and its speculative ancestors. */
+  inFlightTxHashes(hashHex: string): Set<string> {
+    const out = new Set<string>();
+    let cursor = this.#speculative.get(hashHex);
+    while (cursor) {
+      for (const h of cursor.executed.txHashes) out.add(h);
+      cursor = this.#speculative.get(cursor.parentHex);
+    }
+    return out;
+  }
+
+  /**
+   * Executes `txs` on the state of `parentHex` for a block with this header
+   * template, and remembers the result as speculative. Returns the complete header.
+   */
+  async build(
+    parentHex: string,
+    template: Pick<BlockHeader, 'chainId' | 'height' | 'proposer' | 'view' | 'validatorSetHash'>,
+    txs: readonly Uint8Array[],
+  ): Promise<{ block: Block; executed: ExecutedBlock }> {
+    const parent = this.headerOf(parentHex);
+    const parentState = this.stateOf(parentHex);
+    assert(parent && parentState, `build on unknown parent ${parentHex}`);
+    const timestampMs = Math.max(this.now(), parent.timestampMs + 1);
+    // One array for the block and its execution, so its transactions root is computed once.
+    const batch = [...txs];
+    const executed = await executeBlock(
+      parentState,
+      { chainId: template.chainId, height: template.height, timestampMs },
+      batch,
+      this.env,
+    );
+    const header: BlockHeader = {
+      ...template,
+      parentHash: hashHeader(parent),
+      timestampMs,
+      transactionsRoot: executed.transactionsRoot,
+      stateRoot: executed.stateRoot,
+      receiptsRoot: executed.receiptsRoot,
+      provenanceRoot: executed.provenanceRoot,
+    };
+    const block: Block = { header, txs: batch };
+    this.#remember(block, parentHex, executed);
+    return { block, executed };
+  }
+
+  /**
+   * Re-executes a proposed block on its parent's speculative state and checks
+   * every root and the header's timing; remembers it when valid. Throws
+   * `ValidationError` (`BLOCK_INVALID`, `BLOCK_UNKNOWN_PARENT`) otherwise.
+   */
+  async validate(block: Block): Promise<ExecutedBlock> {
+    const header = block.header;
+    const parentHex = toHex(header.parentHash);
+    const parent = this.headerOf(parentHex);
+    const parentState = this.stateOf(parentHex);
+    if (!parent || !parentState) {
+      throw new ValidationError(
+        'BLOCK_UNKNOWN_PARENT',
+        `parent ${parentHex} of height ${header.height} is unknown here`,
+      );
+    }
+    const problem = checkHeaderTiming(header, parent, this.now());
+    if (problem) throw new ValidationError('BLOCK_INVALID', problem);
+    const executed = await executeBlock(parentState, header, block.txs, this.env);
+    const mismatch = rootMismatch(header, executed);
+    if (mismatch) throw new ValidationError('BLOCK_INVALID', `${mismatch} does not match re-execution`);
+    this.#remember(block, parentHex, executed);
+    return executed;
+  }
+
+  #remember(block: Block, parentHex: string, executed: ExecutedBlock): void {
+    const hashHex = toHex(hashHeader(block.header));
+    this.#speculative.set(hashHex, { block, hashHex, parentHex, executed });
+  }
+
+  /**
+   * Makes `block` the committed head: executes it if it was never seen, persists
+   * its state nodes and its provenance trie's nodes, then the block (one atomic
+   * write). Returns what committed.
+   */
+  async commit(block: Block, certificate: CommitCertificate): Promise<CommittedBlock> {
+    const header = block.header;
+    const hash = hashHeader(header);
+    const hashHex = toHex(hash);
+    assert(
+      header.height === this.#head.height + 1,
+      `commit of height ${header.height} on head ${this.#head.height}`,
+    );
+    assert(
+      equalBytes(header.parentHash, hashHeader(this.#head)),
+      `commit of ${hashHex} does not extend the head`,
+    );
+    let executed = this.#speculative.get(hashHex)?.executed;
+    if (!executed) {
+      executed = await executeBlock(this.#headState, header, block.txs, this.env);
+      const mismatch = rootMismatch(header, executed);
+      // A certified block that re-executes differently means this node's execution is not deterministic.
+      assert(
+        mismatch === undefined,
+        `committed block ${header.height} re-executes with a different ${mismatch}`,
+      );
+    }
+    await executed.state.commit();
+    if (this.provenanceNodes !== undefined && executed.anchors.length > 0) {
+      const provenance = MerklePatriciaTrie.fromEntries(
+        executed.anchors.map((a) => [utf8(a.uri), a.entryHash]),
+        { store: this.provenanceNodes },
+      );
+      assert(
+        equalBytes(provenance.root(), header.provenanceRoot),
+        `provenance trie of ${header.height} rebuilds differently`,
+      );
+      await provenance.commit();
+    }
+    await this.blocks.append(
+      header,
+      block.txs,
+      certificate,
+      executed.encodedReceipts,
+      executed.txHashes.map((h) => fromHex(h)),
+    );
+    this.#head = header;
+    this.#headHex = hashHex;
+    this.#headState = executed.state;
+    for (const [key, entry] of this.#speculative) {
+      if (entry.block.header.height <= header.height) this.#speculative.delete(key);
+    }
+    return { block, hash, certificate, executed };
+  }
+}
+
+/** Why a header's time is unacceptable on top of `parent`, or undefined. */
+export function checkHeaderTiming(
+  header: BlockHeader,
+  parent: BlockHeader,
+  nowMs: number,
+): string | undefined {
+  if (header.height !== parent.height + 1) return `height ${header.height} does not follow ${parent.height}`;
+  if (header.timestampMs <= parent.timestampMs) return 'timestamp is not after the parent';
+  if (header.timestampMs > nowMs + MAX_CLOCK_DRIFT_MS)
+    return `timestamp is more than ${MAX_CLOCK_DRIFT_MS} ms in the future`;
+  return undefined;
+}
+
+function rootMismatch(header: BlockHeader, executed: ExecutedBlock): string | undefined {
+  for (const root of ['stateRoot', 'transactionsRoot', 'receiptsRoot', 'provenanceRoot'] as const) {
+    if (!equalBytes(header[root], executed[root])) return root;
+  }
+  return undefined;
+}

@@ -1,0 +1,324 @@
+/**
+ * Drives the pure PBFT core with real I/O: it feeds inputs to `Replica.step`
+ * one at a time and performs the outputs in order, honouring the driver rules
+ * of `consensus/pbft/types.ts`:
+ *
+ * 1. persist-before-act: consecutive `persist` outputs are written to the WAL
+ *    in one durable batch before any later output of the same step runs;
+ * 2. commits are applied (state nodes, then block, atomically) before the next
+ *    input is processed;
+ * 3. every `propose`/`validate` is answered with exactly one input;
+ * 5. named timers are real timers.
+ *
+ * Inputs are queued and processed strictly one at a time, so the core never
+ * sees interleaved steps even though persisting and committing are async.
+ */
+
+import { hashHeader } from '../chain/header.ts';
+import type { BatchLimits, Mempool } from '../chain/mempool.ts';
+import type { ValidatorSet } from '../chain/validator-set.ts';
+import { toHex } from '../codec/bytes.ts';
+import { encodeMessage } from '../consensus/pbft/messages.ts';
+import type { Replica } from '../consensus/pbft/replica.ts';
+import type { Block, Input, Output, TimerName } from '../consensus/pbft/types.ts';
+import type { WalRecord } from '../consensus/pbft/wal.ts';
+import { MeridianError } from '../errors.ts';
+import { readNonce } from '../exec/execute.ts';
+import type { Transport } from '../net/transport.ts';
+import type { BlockSync } from './block-sync.ts';
+import type { ChainState, CommittedBlock } from './chain-state.ts';
+import type { Logger } from './logger.ts';
+import type { NodeMetrics } from './metrics.ts';
+import type { WalStore } from './wal-store.ts';
+import { encodeNodeMessage } from './wire.ts';
+
+/** A step whose outputs take longer than this to perform is logged: it delays every later input. */
+const SLOW_STEP_MS = 250;
+
+export interface ConsensusDriverDeps {
+  readonly replica: Replica;
+  readonly wal: WalStore;
+  readonly chain: ChainState;
+  readonly mempool: Mempool;
+  readonly transport: Transport;
+  /** The validator set that certifies `height`. */
+  readonly validatorsAt: (height: number) => ValidatorSet;
+  readonly publicKey: Uint8Array;
+  readonly sync: BlockSync;
+  readonly logger: Logger;
+  readonly metrics: NodeMetrics;
+  /**
+   * Called after each block is durably committed, in height order, before the
+   * next input: what it feeds back (e.g. a validator-set change) reaches the
+   * core before anything that happened later.
+   */
+  readonly onCommitted: (committed: CommittedBlock) => void | Promise<void>;
+  readonly onViewChanged: (view: number, primary: Uint8Array) => void;
+  /** A per-block budget the proposer fills batches within (contract gas), beyond count and bytes. */
+  readonly blockBudget?: BatchLimits['budget'];
+}
+
+export class ConsensusDriver {
+  readonly #queue: Input[] = [];
+  #running = false;
+  #stopped = false;
+  readonly #timers = new Map<TimerName, ReturnType<typeof setTimeout>>();
+  #pendingReportScheduled = false;
+  /**
+   * The block the core most recently named (in `propose`, `validate`, `commit`):
+   * pending work is what could go in a batch on top of it. Undefined = the
+   * committed head, which is where counting restarts after a view change.
+   */
+  #pendingBase: string | undefined;
+  #idle: Promise<void> = Promise.resolve();
+  #resolveIdle: (() => void) | undefined;
+
+  constructor(private readonly deps: ConsensusDriverDeps) {}
+
+  start(): void {
+    this.input({ type: 'start' });
+    this.reportPending();
+  }
+
+  /**
+   * Queues an input; inputs are processed in arrival order, one at a time.
+   * `first` puts it ahead of everything queued (for facts about a commit that
+   * the core must learn before anything that arrived later).
+   */
+  input(input: Input, options: { first?: boolean } = {}): void {
+    if (this.#stopped) return;
+    if (options.first) this.#queue.unshift(input);
+    else this.#queue.push(input);
+    if (!this.#running) {
+      this.#running = true;
+      this.#idle = new Promise((resolve) => {
+        this.#resolveIdle = resolve;
+      });
+      void this.#pump();
+    }
+  }
+
+  /** Resolves once the queue is empty (tests and shutdown use it). */
+  whenIdle(): Promise<void> {
+    return this.#running ? this.#idle : Promise.resolve();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#queue.length = 0;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  /**
+   * Tells the core how many transactions could go in a new batch: pooled ones
+   * not carried by the chain of the block it most recently named (driver rule
+   * 6). Coalesced to once per tick; always re-sent, even when the numbers did
+   * not change, because the core's notion of "on top of what" may have.
+   */
+  reportPending(): void {
+    if (this.#pendingReportScheduled || this.#stopped) return;
+    this.#pendingReportScheduled = true;
+    setImmediate(() => {
+      this.#pendingReportScheduled = false;
+      const { mempool, chain } = this.deps;
+      const inFlight =
+        this.#pendingBase === undefined ? new Set<string>() : chain.inFlightTxHashes(this.#pendingBase);
+      let count = mempool.size;
+      let bytes = mempool.bytes;
+      for (const hash of inFlight) {
+        const pooled = mempool.get(hash);
+        if (pooled) {
+          count--;
+          bytes -= pooled.encoded.length;
+        }
+      }
+      this.input({ type: 'requestsPending', count, bytes });
+    });
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      while (this.#queue.length > 0 && !this.#stopped) {
+        const input = this.#queue.shift()!;
+        let outputs: Output[];
+        try {
+          outputs = this.deps.replica.step(input);
+        } catch (error) {
+          if (error instanceof MeridianError) {
+            this.deps.logger.warn(
+              { code: error.code, err: error.message, input: input.type },
+              'consensus refused an input',
+            );
+            continue;
+          }
+          throw error;
+        }
+        const startedMs = performance.now();
+        await this.#perform(outputs);
+        const tookMs = performance.now() - startedMs;
+        if (tookMs > SLOW_STEP_MS) {
+          this.deps.logger.warn(
+            { input: input.type, outputs: outputs.map((o) => o.type).join(','), tookMs: Math.round(tookMs) },
+            'slow consensus step',
+          );
+        }
+      }
+    } catch (error) {
+      // A broken invariant in consensus or execution: stop rather than risk equivocating.
+      this.deps.logger.fatal({ err: error }, 'consensus driver failed; stopping the node');
+      this.stop();
+      process.exitCode = 70;
+      setImmediate(() => process.exit(70));
+    } finally {
+      this.#running = false;
+      this.#resolveIdle?.();
+    }
+  }
+
+  async #perform(outputs: readonly Output[]): Promise<void> {
+    let persist: WalRecord[] = [];
+    for (const output of outputs) {
+      if (output.type === 'persist') {
+        persist.push(output.record);
+        continue;
+      }
+      if (persist.length > 0) {
+        await this.deps.wal.append(persist);
+        persist = [];
+      }
+      await this.#performOne(output);
+    }
+    if (persist.length > 0) await this.deps.wal.append(persist);
+  }
+
+  async #performOne(output: Exclude<Output, { type: 'persist' }>): Promise<void> {
+    const { transport, chain, metrics, logger } = this.deps;
+    switch (output.type) {
+      case 'send':
+        transport.send(
+          output.to,
+          encodeNodeMessage({ type: 'consensus', message: encodeMessage(output.message) }),
+        );
+        metrics.consensusMessagesSent.inc({ type: output.message.body.type });
+        return;
+      case 'broadcast':
+        transport.broadcast(encodeNodeMessage({ type: 'consensus', message: encodeMessage(output.message) }));
+        metrics.consensusMessagesSent.inc(
+          { type: output.message.body.type },
+          this.deps.validatorsAt(this.deps.chain.head.height + 1).size - 1,
+        );
+        return;
+      case 'propose': {
+        let block: Block | null = null;
+        try {
+          block = await this.#propose(output);
+        } catch (error) {
+          // A batch that cannot be built is not a reason to stop: propose nothing, let the core carry on.
+          if (!(error instanceof MeridianError)) throw error;
+          logger.error(
+            { height: output.height, code: error.code, err: error.message },
+            'could not build a proposal',
+          );
+        }
+        logger.debug({ height: output.height, view: output.view, txs: block?.txs.length ?? 0 }, 'proposed');
+        this.#pendingBase = block ? toHex(hashHeader(block.header)) : toHex(output.parentHash);
+        this.input({ type: 'proposal', height: output.height, block });
+        this.reportPending();
+        return;
+      }
+      case 'validate': {
+        const headerHash = hashHeader(output.block.header);
+        this.#pendingBase = toHex(headerHash);
+        this.reportPending();
+        try {
+          await chain.validate(output.block);
+          this.input({ type: 'validated', headerHash, ok: true });
+        } catch (error) {
+          if (!(error instanceof MeridianError)) throw error;
+          const height = output.block.header.height;
+          logger.warn({ height, code: error.code, reason: error.message }, 'refused a proposed block');
+          this.input({ type: 'validated', headerHash, ok: false, reason: error.message });
+        }
+        return;
+      }
+      case 'commit': {
+        const committed = await chain.commit(output.block, output.certificate);
+        logger.debug(
+          { height: output.block.header.height, txs: output.block.txs.length, view: output.certificate.view },
+          'committed',
+        );
+        this.deps.mempool.removeCommitted(committed.executed.txHashes);
+        this.#pendingBase = toHex(committed.hash);
+        await this.deps.onCommitted(committed);
+        await this.deps.wal.maybeCompact();
+        this.reportPending();
+        return;
+      }
+      case 'setTimer': {
+        const existing = this.#timers.get(output.name);
+        if (existing) clearTimeout(existing);
+        this.#timers.set(
+          output.name,
+          setTimeout(() => {
+            this.#timers.delete(output.name);
+            this.input({ type: 'timer', name: output.name });
+          }, output.ms),
+        );
+        return;
+      }
+      case 'cancelTimer': {
+        const existing = this.#timers.get(output.name);
+        if (existing) clearTimeout(existing);
+        this.#timers.delete(output.name);
+        return;
+      }
+      case 'requestStateTransfer':
+        this.deps.sync.fetch(output.fromHeight, output.toHeight, output.peers, (blocks) =>
+          this.input({ type: 'stateTransferred', blocks }),
+        );
+        return;
+      case 'viewChanged':
+        this.#pendingBase = undefined;
+        this.reportPending();
+        metrics.viewChanges.inc();
+        metrics.view.set(output.view);
+        logger.info({ view: output.view, primary: toHex(output.primary) }, 'new view installed');
+        this.deps.onViewChanged(output.view, output.primary);
+        return;
+      case 'misbehaviour':
+        metrics.misbehaviour.inc({ kind: output.kind });
+        logger.warn({ validator: toHex(output.validator), kind: output.kind }, 'peer misbehaved');
+        return;
+    }
+  }
+
+  /** Builds the block the core asked for from the mempool, on the named parent's speculative state. */
+  async #propose(request: Extract<Output, { type: 'propose' }>): Promise<Block | null> {
+    const { chain, mempool, publicKey } = this.deps;
+    const parentHex = toHex(request.parentHash);
+    const parentState = chain.stateOf(parentHex);
+    if (!parentState) return null;
+    const exclude = chain.inFlightTxHashes(parentHex);
+    const picked = mempool.selectBatch({
+      maxCount: request.maxCount,
+      maxBytes: request.maxBytes,
+      exclude,
+      nextNonce: (_hex, sender) => readNonce(parentState, sender),
+      ...(this.deps.blockBudget ? { budget: this.deps.blockBudget } : {}),
+    });
+    if (picked.length === 0) return null;
+    const { block } = await chain.build(
+      parentHex,
+      {
+        chainId: chain.head.chainId,
+        height: request.height,
+        proposer: publicKey,
+        view: request.view,
+        validatorSetHash: this.deps.validatorsAt(request.height).hash,
+      },
+      picked.map((p) => p.encoded),
+    );
+    return block;
+  }
+}

@@ -1,0 +1,367 @@
+/**
+ * The composition root of a validator node: opens its stores, restores
+ * consensus from the WAL, connects to the other validators over TLS, and serves
+ * the API. `startNode` returns once the node listens; `stop` shuts it down in
+ * the reverse order (API, consensus, transport, stores).
+ */
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { createApiServer } from '../api/server.ts';
+import { BlockStore } from '../chain/block-store.ts';
+import { type Genesis, type GenesisValidator, genesisHeader, parseGenesis } from '../chain/genesis.ts';
+import { type BlockHeader, hashHeader } from '../chain/header.ts';
+import { Mempool } from '../chain/mempool.ts';
+import { txHashOfEncoded, verifyTxSignature } from '../chain/transaction.ts';
+import { equalBytes, fromUtf8, toHex, utf8 } from '../codec/bytes.ts';
+import { type ConsensusMessage, decodeMessage } from '../consensus/pbft/messages.ts';
+import { createReplica, restoreReplica } from '../consensus/pbft/replica.ts';
+import type { ReplicaConfig } from '../consensus/pbft/types.ts';
+import { sign, verify } from '../crypto/ed25519.ts';
+import { decryptKeyFile, type Identity, parseKeyFile } from '../crypto/keyfile.ts';
+import { MeridianError } from '../errors.ts';
+import { type ExecutionEnvironment, readNonce } from '../exec/execute.ts';
+import { buildGenesisState } from '../exec/genesis-state.ts';
+import type { Module } from '../exec/module.ts';
+import { transactionsRoot } from '../exec/roots.ts';
+import {
+  blockGasReservation,
+  contractModule,
+  MAX_BLOCK_CONTRACT_GAS,
+} from '../modules/contract/contract-module.ts';
+import { GOVERNANCE_MODULE, governanceModule } from '../modules/governance/governance-module.ts';
+import { kvModule } from '../modules/kv/kv-module.ts';
+import { authorizeTx } from '../modules/membership/authorize.ts';
+import { membershipModule } from '../modules/membership/membership-module.ts';
+import { provenanceModule } from '../modules/provenance/anchor-module.ts';
+import { TlsTransport } from '../net/tls-transport.ts';
+import { openLmdbKv } from '../store/lmdb-kv.ts';
+import { prefixedKv } from '../store/prefixed-kv.ts';
+import { EMPTY_TRIE_ROOT, MerklePatriciaTrie } from '../trie/index.ts';
+import { BlockSync } from './block-sync.ts';
+import { ChainState, type CommittedBlock } from './chain-state.ts';
+import type { NodeConfig } from './config.ts';
+import { ConsensusDriver } from './consensus-driver.ts';
+import { NodeEvents } from './events.ts';
+import { LogLimiter } from './log-limiter.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { NodeMetrics } from './metrics.ts';
+import { NetworkAdmission } from './network-admission.ts';
+import { NodeApiImpl } from './node-api-impl.ts';
+import { defaultSqlConfig, provenanceServiceFor } from './provenance-service.ts';
+import { TxAdmission } from './tx-admission.ts';
+import { TxGossip } from './tx-gossip.ts';
+import { ValidatorSchedule } from './validator-schedule.ts';
+import { WalStore } from './wal-store.ts';
+import { decodeNodeMessage, type NodeMessage } from './wire.ts';
+
+export interface RunningNode {
+  readonly name: string;
+  readonly publicKey: Uint8Array;
+  readonly apiUrl: string;
+  readonly p2pPort: number;
+  stop(): Promise<void>;
+}
+
+/** The system modules every node runs, by name. */
+export function systemModules(): Map<string, Module> {
+  return new Map([
+    [kvModule.name, kvModule],
+    [provenanceModule.name, provenanceModule],
+    [membershipModule.name, membershipModule],
+    [governanceModule.name, governanceModule],
+    [contractModule.name, contractModule],
+  ]);
+}
+
+async function loadIdentity(config: NodeConfig): Promise<Identity> {
+  const passphrase = config.passphraseFile
+    ? readFileSync(config.passphraseFile, 'utf8').replace(/\r?\n$/, '')
+    : process.env.MERIDIAN_PASSPHRASE;
+  if (passphrase === undefined) {
+    throw new MeridianError('PASSPHRASE_REQUIRED', 'no passphrase for the node key', {
+      hint: 'set passphraseFile in node.json or MERIDIAN_PASSPHRASE in the environment',
+    });
+  }
+  return decryptKeyFile(parseKeyFile(readFileSync(config.keyFile, 'utf8')), passphrase);
+}
+
+export async function startNode(config: NodeConfig, options: { logger?: Logger } = {}): Promise<RunningNode> {
+  const logger =
+    options.logger ??
+    createLogger({
+      name: config.name,
+      level: config.logLevel,
+      ...(config.logFile ? { destination: config.logFile } : {}),
+    });
+  const genesis: Genesis = parseGenesis(readFileSync(config.genesisFile, 'utf8'));
+  const identity = await loadIdentity(config);
+  const metrics = new NodeMetrics();
+  const warnings = new LogLimiter(logger);
+  const modules = systemModules();
+
+  const kv = await openLmdbKv(config.chainDir);
+  const blocks = new BlockStore(prefixedKv(kv, utf8('b/')));
+  const nodes = prefixedKv(kv, utf8('n/'));
+  const wal = WalStore.open(prefixedKv(kv, utf8('w/')));
+  const schedule = ValidatorSchedule.open(prefixedKv(kv, utf8('v/')), genesis.validators);
+
+  if (blocks.height === undefined) {
+    const genesisState = buildGenesisState(genesis, modules, nodes);
+    const stateRoot = genesisState.isEmpty() ? EMPTY_TRIE_ROOT : await genesisState.commit();
+    await blocks.append(genesisHeader(genesis, stateRoot, EMPTY_TRIE_ROOT), [], undefined, [], []);
+  }
+  const head = blocks.headerAt(blocks.height!)!;
+  const headState = MerklePatriciaTrie.open(nodes, head.stateRoot);
+
+  let mempool: Mempool | undefined;
+  const env: ExecutionEnvironment = {
+    modules,
+    // Every transaction is admitted against the membership registry (open on chains without organisations).
+    authorize: authorizeTx,
+    isSignatureValid(tx, hashHex) {
+      if (mempool?.hasVerified(hashHex, tx.signature)) return true;
+      const ok = verifyTxSignature(tx);
+      if (ok) mempool?.markVerified(hashHex, tx.signature);
+      return ok;
+    },
+    decoded(encoded) {
+      const hash = txHashOfEncoded(encoded);
+      const pooled = hash && mempool?.get(toHex(hash));
+      return pooled && equalBytes(pooled.encoded, encoded) ? pooled : undefined;
+    },
+  };
+  const chain = new ChainState(blocks, headState, env, () => Date.now(), nodes);
+  const provenance = provenanceServiceFor(config.sql ?? defaultSqlConfig(config.dir), {
+    genesis,
+    blocks,
+    nodes,
+    validators: (height) => schedule.setFor(height),
+    logger,
+  });
+  provenance.start();
+  mempool = new Mempool({
+    chainId: genesis.chainId,
+    committedNonce: (sender) => readNonce(chain.headState, sender),
+  });
+
+  const transport = await TlsTransport.create({
+    chainId: genesis.chainId,
+    keyPair: identity.signing,
+    listenHost: config.p2p.host,
+    listenPort: config.p2p.port,
+    allowedKeys: schedule.setFor(head.height + 1).publicKeys,
+    logger,
+  });
+  const listen = await transport.start();
+  const network = new NetworkAdmission(transport, schedule, identity.signing.publicKey, logger);
+  network.refresh(head.height, headState);
+  const consensusView = schedule.consensusView(head.height);
+
+  const replicaConfig: ReplicaConfig = {
+    chainId: genesis.chainId,
+    genesis: blocks.headerAt(0)!,
+    validators: consensusView.validators,
+    ...(consensusView.previous ? { previousValidators: consensusView.previous } : {}),
+    publicKey: identity.signing.publicKey,
+    sign: (message) => sign(identity.signing.secretKey, message),
+    verify(publicKey, message, signature) {
+      const ok = verify(publicKey, message, signature);
+      if (!ok)
+        warnings.warn(
+          'bad-consensus-signature',
+          { validator: toHex(publicKey) },
+          'consensus message signature does not verify; ignored',
+        );
+      return ok;
+    },
+    transactionsRoot,
+    parameters: genesis.parameters,
+  };
+  const recentHeaders: BlockHeader[] = [];
+  for (let h = Math.max(0, head.height - 2 * genesis.parameters.checkpointInterval); h <= head.height; h++) {
+    recentHeaders.push(blocks.headerAt(h)!);
+  }
+  const replica =
+    wal.records.length === 0 && head.height === 0
+      ? createReplica(replicaConfig)
+      : restoreReplica(replicaConfig, wal.records, recentHeaders);
+
+  const sync = new BlockSync(transport, blocks, logger);
+  const events = new NodeEvents(logger);
+  const gossip = new TxGossip(transport);
+  let driver: ConsensusDriver | undefined;
+  const admission = new TxAdmission(
+    mempool,
+    gossip,
+    metrics,
+    warnings,
+    () => driver?.reportPending(),
+    (tx) => authorizeTx(chain.headState, tx),
+  );
+
+  driver = new ConsensusDriver({
+    replica,
+    wal,
+    chain,
+    mempool,
+    transport,
+    validatorsAt: (height) => schedule.setFor(height),
+    publicKey: identity.signing.publicKey,
+    sync,
+    logger,
+    metrics,
+    async onCommitted(committed: CommittedBlock) {
+      const height = committed.block.header.height;
+      for (const receipt of committed.executed.receipts) {
+        for (const event of receipt.events) {
+          if (event.module !== GOVERNANCE_MODULE || event.name !== 'validatorSetChanged') continue;
+          const { validators } = JSON.parse(fromUtf8(event.data)) as { validators: GenesisValidator[] };
+          const set = await schedule.schedule(height, validators, genesis.parameters);
+          logger.info({ committedAt: height, validators: set.size }, 'validator set change scheduled');
+          consensus.input(
+            { type: 'validatorSetChanged', committedAtHeight: height, validators: set },
+            { first: true },
+          );
+        }
+      }
+      network.refresh(height, chain.headState);
+      const now = Date.now();
+      metrics.height.set(committed.block.header.height);
+      metrics.recordCommit(committed.block.txs.length, now);
+      metrics.mempoolSize.set(mempool.size);
+      metrics.mempoolBytes.set(mempool.bytes);
+      admission.observeCommitted(committed.executed.txHashes, now);
+      events.publishCommitted(committed);
+      provenance.onCommitted(committed.block.header.height);
+    },
+    // Contract calls reserve their gas limit out of a block budget: cut batches so that every call fits.
+    blockBudget: {
+      limit: MAX_BLOCK_CONTRACT_GAS,
+      cost: (pooled) => blockGasReservation(pooled.tx.body.kind, pooled.tx.body.payload),
+    },
+    onViewChanged(view, primary) {
+      events.publish({ type: 'viewChange', view, primary: toHex(primary), atMs: Date.now() });
+    },
+  });
+  const consensus = driver;
+
+  transport.onMessage((from, payload) => {
+    let message: NodeMessage;
+    try {
+      message = decodeNodeMessage(payload);
+    } catch (error) {
+      warnings.warn(
+        'malformed-frame',
+        { peer: toHex(from), err: (error as Error).message },
+        'malformed frame from peer',
+      );
+      return;
+    }
+    switch (message.type) {
+      case 'consensus': {
+        let decoded: ConsensusMessage;
+        try {
+          decoded = decodeMessage(message.message);
+        } catch (error) {
+          warnings.warn(
+            'malformed-frame',
+            { peer: toHex(from), err: (error as Error).message },
+            'malformed consensus message from peer',
+          );
+          return;
+        }
+        // Every top-level consensus message is sent by its own signer: anything else is a relay we do not use.
+        if (!network.signerIsPeer(decoded.signer, from, chain.head.height)) {
+          warnings.warn(
+            'foreign-signer',
+            { peer: toHex(from), signer: decoded.signer },
+            'consensus message not signed by the peer that sent it; ignored',
+          );
+          return;
+        }
+        consensus.input({ type: 'message', message: decoded });
+        return;
+      }
+      case 'txs':
+        for (const encoded of message.txs) {
+          try {
+            admission.admit(encoded, true);
+          } catch (error) {
+            if (!(error instanceof MeridianError)) throw error;
+          }
+        }
+        return;
+      case 'syncRequest':
+        sync.handleRequest(from, message);
+        return;
+      case 'syncReply':
+        sync.handleReply(from, message);
+        return;
+    }
+  });
+  const updatePeers = () => metrics.peersConnected.set(transport.peers().filter((p) => p.connected).length);
+  transport.onPeerUp(updatePeers);
+  transport.onPeerDown(updatePeers);
+
+  metrics.height.set(head.height);
+  consensus.start();
+  if (consensusView.pending) {
+    // A change committed before the restart that has not taken effect yet: the core must hear of it again.
+    consensus.input({
+      type: 'validatorSetChanged',
+      committedAtHeight: consensusView.pending.committedAt,
+      validators: consensusView.pending.validators,
+    });
+  }
+
+  const api = new NodeApiImpl({
+    name: config.name,
+    publicKey: identity.signing.publicKey,
+    genesis,
+    blocks,
+    chain,
+    mempool,
+    transport,
+    replica,
+    metrics,
+    nodes,
+    schedule,
+    admission,
+    events,
+    modules,
+  });
+  const server = createApiServer(api, {
+    host: config.api.host,
+    port: config.api.port,
+    logger,
+    rateLimit:
+      config.apiRateLimitPerSecond === 0
+        ? false
+        : { perSecond: config.apiRateLimitPerSecond, burst: 2 * config.apiRateLimitPerSecond },
+    ...(config.consoleDir ? { staticDir: config.consoleDir } : {}),
+    provenance,
+  });
+  const { url } = await server.start();
+  logger.info(
+    { api: url, p2p: listen.port, height: head.height, head: toHex(hashHeader(head)) },
+    'node started',
+  );
+
+  return {
+    name: config.name,
+    publicKey: identity.signing.publicKey,
+    apiUrl: url,
+    p2pPort: listen.port,
+    async stop() {
+      await server.close();
+      consensus.stop();
+      sync.stop();
+      gossip.stop();
+      await consensus.whenIdle();
+      await transport.close();
+      await provenance.close();
+      await kv.close();
+      logger.info('node stopped');
+    },
+  };
+}

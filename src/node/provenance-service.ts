@@ -1,0 +1,428 @@
+/**
+ * The node side of provenance (seed 001): the SQL store of full records (PGlite under the node
+ * directory by default, PostgreSQL when node.json says so), the index of what the chain anchored,
+ * record upload, proof bundles, and the lineage/footprint/search queries. Implements the API's
+ * `ProvenanceApi`.
+ *
+ * Contract:
+ * - The anchor index follows the committed chain: `onCommitted` (and `start`, for blocks committed
+ *   while the node was down) index every block, in height order, from the block store and the
+ *   persisted tries. Indexing never blocks consensus; a failure is logged and retried at the next
+ *   commit.
+ * - A record is stored only if its recomputed hash is anchored for its URI at its version (the
+ *   index is brought up to the head first, so "anchor, wait for commit, then upload" works on any
+ *   node that has committed the block).
+ * - Bundles are built from the chain (tries and certified headers), never from the index, so a
+ *   damaged database can make records fail verification but cannot make a proof lie.
+ * - Opening the SQL store (PGlite takes a few seconds) happens in the background: requests wait
+ *   for it, consensus does not.
+ */
+import { join } from 'node:path';
+import { certificateJson, headerJson } from '../api/json-views.ts';
+import type { ProvenanceApi, RecordSearch } from '../api/routes-provenance.ts';
+import type {
+  AnchorHistoryJson,
+  BundleRecordJson,
+  FootprintResponseJson,
+  LineageResponseJson,
+  ProvenanceBundleJson,
+  ProvenanceRecordJson,
+  PutRecordResultJson,
+  PutRecordsResponseJson,
+  RecordSummaryJson,
+} from '../api/schemas-provenance.ts';
+import type { BlockStore } from '../chain/block-store.ts';
+import { type Genesis, genesisHash } from '../chain/genesis.ts';
+import type { ValidatorSet } from '../chain/validator-set.ts';
+import { equalBytes, toHex, utf8 } from '../codec/bytes.ts';
+import { canonicalJson } from '../codec/canonical-json.ts';
+import { sha256 } from '../crypto/sha256.ts';
+import { assert, MeridianError, NotFoundError, ValidationError } from '../errors.ts';
+import {
+  type AnchoredState,
+  anchorWorldStateKey,
+  decodeAnchorState,
+} from '../modules/provenance/anchor-state.ts';
+import { MAX_RELATIONS_PER_ENTRY, validateEntry } from '../modules/provenance/entry.ts';
+import type { ProvenanceEntry } from '../modules/provenance/model.ts';
+import { lineageFromStore, touchedByFromStore } from '../modules/provenance/record-queries.ts';
+import {
+  ProvenanceRecordStore,
+  type RecordToStore,
+  type StoredRecord,
+} from '../modules/provenance/record-store.ts';
+import { subtreePrefix, validateUri } from '../modules/provenance/uri.ts';
+import type { KvStore } from '../store/kv.ts';
+import { openSqlStore, type SqlStoreConfig } from '../store/open-sql.ts';
+import type { SqlStore } from '../store/sql.ts';
+import { createProof, createSubtreeProof, EMPTY_TRIE_ROOT, MerklePatriciaTrie } from '../trie/index.ts';
+import type { Logger } from './logger.ts';
+
+/** Where a node keeps its records when node.json has no `sql` field: PGlite in `<node dir>/records-db`. */
+export function defaultSqlConfig(nodeDir: string): SqlStoreConfig {
+  return { kind: 'pglite', dataDir: join(nodeDir, 'records-db') };
+}
+
+export interface ProvenanceServiceDeps {
+  readonly genesis: Genesis;
+  readonly blocks: BlockStore;
+  /** The trie node store (world state and per-block provenance tries). */
+  readonly nodes: KvStore;
+  /** The validator set that certifies a height. */
+  readonly validators: (height: number) => ValidatorSet;
+  readonly logger: Logger;
+  /** Opens the SQL store (e.g. `() => openSqlStore(config)`); the service closes it. */
+  readonly openSql: () => Promise<SqlStore>;
+}
+
+/** Opens a service whose SQL store comes from a config (PGlite or PostgreSQL). */
+export function provenanceServiceFor(
+  config: SqlStoreConfig,
+  deps: Omit<ProvenanceServiceDeps, 'openSql'>,
+): ProvenanceService {
+  return new ProvenanceService({ ...deps, openSql: () => openSqlStore(config) });
+}
+
+function parseRecord(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function notAnchored(uri: string): NotFoundError {
+  return new NotFoundError('PROVENANCE_NOT_ANCHORED', `${uri} has no anchored entry on this chain`, {
+    hint: 'anchor it with a provenance.anchor transaction first (meridian prov anchor), or check the URI',
+  });
+}
+
+export class ProvenanceService implements ProvenanceApi {
+  readonly #deps: ProvenanceServiceDeps;
+  #sql: SqlStore | undefined;
+  #ready: Promise<ProvenanceRecordStore> | undefined;
+  /** Serialises indexing: each item indexes up to some height. */
+  #indexing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(deps: ProvenanceServiceDeps) {
+    this.#deps = deps;
+  }
+
+  /** Opens the SQL store and indexes blocks committed since the last run, in the background. */
+  start(): void {
+    this.#ready ??= (async () => {
+      const sql = await this.#deps.openSql();
+      this.#sql = sql;
+      return ProvenanceRecordStore.open(sql);
+    })();
+    this.#ready.catch((error) => this.#deps.logger.error({ err: error }, 'provenance store failed to open'));
+    this.#indexTo(this.#deps.blocks.height ?? 0);
+  }
+
+  /** The record store, once open. */
+  store(): Promise<ProvenanceRecordStore> {
+    if (this.#ready === undefined) this.start();
+    return this.#ready!;
+  }
+
+  /** Call after each commit: indexes what the block anchored (asynchronously). */
+  onCommitted(height: number): void {
+    if (!this.#closed) this.#indexTo(height);
+  }
+
+  /** Resolves once every block up to the current head is indexed. */
+  async caughtUp(): Promise<ProvenanceRecordStore> {
+    const store = await this.store();
+    await this.#indexTo(this.#deps.blocks.height ?? 0);
+    return store;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#indexing.catch(() => {});
+    await this.#ready?.catch(() => {});
+    await this.#sql?.close();
+  }
+
+  #indexTo(target: number): Promise<void> {
+    const run = this.#indexing.then(async () => {
+      const store = await this.store();
+      const from = (await store.indexedHeight()) + 1;
+      for (let height = from; height <= target; height++) {
+        const header = this.#deps.blocks.headerAt(height);
+        assert(header !== undefined, `block ${height} is not in the block store`);
+        if (equalBytes(header.provenanceRoot, EMPTY_TRIE_ROOT) && height < target) continue;
+        await store.indexAnchors(height, this.#anchorsOf(height));
+      }
+    });
+    this.#indexing = run.catch((error) => {
+      this.#deps.logger.error(
+        { err: error, height: target },
+        'provenance indexing failed; retrying at the next commit',
+      );
+    });
+    return run;
+  }
+
+  /** What the block at `height` anchored, with the versions its world state gave them. */
+  #anchorsOf(height: number): { uri: string; version: number; hash: string }[] {
+    const header = this.#deps.blocks.headerAt(height)!;
+    if (equalBytes(header.provenanceRoot, EMPTY_TRIE_ROOT)) return [];
+    const trie = MerklePatriciaTrie.open(this.#deps.nodes, header.provenanceRoot);
+    const state = MerklePatriciaTrie.open(this.#deps.nodes, header.stateRoot);
+    const out: { uri: string; version: number; hash: string }[] = [];
+    const decoder = new TextDecoder();
+    for (const [key, value] of trie.entries()) {
+      const uri = decoder.decode(key);
+      const raw = state.get(anchorWorldStateKey(uri));
+      assert(raw !== undefined, `block ${height} anchored ${uri} but its state has no record of it`);
+      const anchor = decodeAnchorState(raw);
+      const hash = toHex(value);
+      assert(
+        anchor.kind === 'anchored' && anchor.hash === hash,
+        `block ${height}: state and trie disagree on ${uri}`,
+      );
+      out.push({ uri, version: anchor.version, hash });
+    }
+    return out;
+  }
+
+  async putRecords(values: readonly unknown[]): Promise<PutRecordsResponseJson> {
+    const store = await this.caughtUp();
+    const results: (PutRecordResultJson | undefined)[] = new Array(values.length);
+    const candidates: { index: number; record: RecordToStore }[] = [];
+    values.forEach((value, index) => {
+      try {
+        const entry = validateEntry(value);
+        const text = canonicalJson(entry);
+        candidates.push({ index, record: { entry, text, hash: toHex(sha256(utf8(text))) } });
+      } catch (error) {
+        if (!(error instanceof MeridianError)) throw error;
+        const uri = (value as { uri?: unknown } | null)?.uri;
+        results[index] = {
+          uri: typeof uri === 'string' ? uri : '',
+          status: 'rejected',
+          error: error.toJSON(),
+        };
+      }
+    });
+    const anchors = await store.anchorsOf(
+      candidates.map((c) => ({ uri: c.record.entry.uri, hash: c.record.hash })),
+    );
+    const accepted: { index: number; record: RecordToStore }[] = [];
+    for (const candidate of candidates) {
+      const { entry, hash } = candidate.record;
+      const anchor = anchors.get(`${entry.uri} ${hash}`);
+      const refuse = (error: MeridianError) => {
+        results[candidate.index] = {
+          uri: entry.uri,
+          version: entry.version,
+          hash,
+          status: 'rejected',
+          error: error.toJSON(),
+        };
+      };
+      if (anchor === undefined) refuse(notAnchored(`${entry.uri} (version ${entry.version}, hash ${hash})`));
+      else if (anchor.version !== entry.version)
+        refuse(
+          new ValidationError(
+            'RECORD_VERSION_MISMATCH',
+            `${entry.uri}: the record says version ${entry.version}, the chain anchored its hash as version ${anchor.version}`,
+            {
+              hint: 'build the record with nextVersion(entry, latest anchored entry) before anchoring it',
+            },
+          ),
+        );
+      else accepted.push(candidate);
+    }
+    const stored = await store.putRecords(accepted.map((a) => a.record));
+    stored.forEach((result, i) => {
+      const { index, record } = accepted[i]!;
+      results[index] = { uri: result.uri, version: result.version, hash: record.hash, status: result.status };
+    });
+    return { results: results as PutRecordResultJson[], indexedHeight: await store.indexedHeight() };
+  }
+
+  async record(uri: string, version?: number): Promise<ProvenanceRecordJson> {
+    const store = await this.caughtUp();
+    const stored = await store.record(uri, version);
+    if (stored === undefined) {
+      throw new NotFoundError(
+        'RECORD_NOT_FOUND',
+        `no stored record of ${uri}${version === undefined ? '' : ` version ${version}`}`,
+        {
+          hint: 'records reach a node through POST /v1/provenance/records (meridian prov anchor uploads them)',
+        },
+      );
+    }
+    const hash = toHex(sha256(utf8(stored.text)));
+    const anchored = (await store.anchorHistory(uri)).find((a) => a.version === stored.version);
+    return {
+      uri,
+      version: stored.version,
+      record: parseRecord(stored.text),
+      hash,
+      anchored:
+        anchored === undefined
+          ? null
+          : { version: anchored.version, hash: anchored.hash, height: anchored.height },
+      matchesAnchor: anchored?.hash === hash,
+    };
+  }
+
+  async anchors(uri: string): Promise<AnchorHistoryJson> {
+    validateUri(uri, 'uri');
+    const store = await this.caughtUp();
+    const versions = await store.anchorHistory(uri);
+    const latest = this.#latest(this.#headHeight(), uri);
+    return {
+      uri,
+      latest:
+        latest === undefined ? null : { version: latest.version, hash: latest.hash, height: latest.height },
+      versions: versions.map((v) => ({ version: v.version, hash: v.hash, height: v.height })),
+    };
+  }
+
+  #headHeight(): number {
+    return this.#deps.blocks.height ?? 0;
+  }
+
+  #stateTrie(height: number): MerklePatriciaTrie {
+    return MerklePatriciaTrie.open(this.#deps.nodes, this.#deps.blocks.headerAt(height)!.stateRoot);
+  }
+
+  #latest(height: number, uri: string): AnchoredState | undefined {
+    const raw = this.#stateTrie(height).get(anchorWorldStateKey(uri));
+    if (raw === undefined) return undefined;
+    const state = decodeAnchorState(raw);
+    return state.kind === 'anchored' ? state : undefined;
+  }
+
+  #provenanceTrie(height: number): MerklePatriciaTrie {
+    return MerklePatriciaTrie.open(this.#deps.nodes, this.#deps.blocks.headerAt(height)!.provenanceRoot);
+  }
+
+  async bundle(
+    uri: string,
+    options: { comprehensive: boolean; version?: number; latest?: boolean },
+  ): Promise<ProvenanceBundleJson> {
+    validateUri(uri, 'uri');
+    const store = await this.store();
+    const head = this.#headHeight();
+    const stateKey = anchorWorldStateKey(uri);
+    const headValue = this.#stateTrie(head).get(stateKey);
+    const anchor = headValue === undefined ? undefined : decodeAnchorState(headValue);
+    if (anchor?.kind !== 'anchored') throw notAnchored(uri);
+
+    let keyHeight = anchor.height;
+    let recordVersion = anchor.version;
+    if (options.version !== undefined && options.version !== anchor.version) {
+      if (options.comprehensive) {
+        throw new ValidationError('BAD_REQUEST', 'a comprehensive proof is of the latest versions', {
+          hint: 'drop version, or ask for a single proof',
+        });
+      }
+      await this.caughtUp();
+      const row = (await store.anchorHistory(uri)).find((a) => a.version === options.version);
+      if (row === undefined)
+        throw new NotFoundError('VERSION_NOT_FOUND', `${uri} has no anchored version ${options.version}`, {
+          hint: `its latest is ${anchor.version}`,
+        });
+      keyHeight = row.height;
+      recordVersion = row.version;
+    }
+    // The world-state proof: at the head for comprehensive bundles (its `blocks` must list every
+    // anchoring so far) and when asked for `latest`; otherwise at the anchoring block itself, so a
+    // single verification checks one certified header (the paper's single verification).
+    const height = options.comprehensive || options.latest === true ? head : keyHeight;
+    const stateTrie = this.#stateTrie(height);
+    const stateValue = stateTrie.get(stateKey);
+    const heights = new Set<number>([height, keyHeight]);
+    const keyProof = createProof(this.#provenanceTrie(keyHeight), utf8(uri)).map(toHex);
+
+    let records: StoredRecord[];
+    const subtrees: ProvenanceBundleJson['subtrees'] = [];
+    let linked: BundleRecordJson[] = [];
+    if (options.comprehensive) {
+      const prefix = utf8(subtreePrefix(uri));
+      for (const b of anchor.blocks) {
+        const proof = createSubtreeProof(this.#provenanceTrie(b), prefix);
+        subtrees.push({
+          height: b,
+          nodes: proof.nodes.map(toHex),
+          entries: proof.entries.map(([k, v]): [string, string] => [toHex(k), toHex(v)]),
+        });
+        heights.add(b);
+      }
+      records = await store.latestRecordsUnder(uri);
+      const target = records.find((r) => r.uri === uri);
+      linked = target === undefined ? [] : await this.#linkedRecords(store, target);
+    } else {
+      const exact = (await store.record(uri, recordVersion)) ?? (await store.record(uri));
+      records = exact === undefined ? [] : [exact];
+    }
+    return {
+      format: 'meridian-prov-bundle/1',
+      kind: options.comprehensive ? 'comprehensive' : 'single',
+      uri,
+      chain: {
+        chainId: this.#deps.genesis.chainId,
+        genesisHash: toHex(genesisHash(this.#deps.genesis)),
+        genesis: this.#deps.genesis,
+      },
+      headers: [...heights]
+        .sort((a, b) => a - b)
+        .map((h) => {
+          const certificate = this.#deps.blocks.certificateAt(h);
+          assert(certificate !== undefined, `committed block ${h} has no certificate`);
+          return {
+            header: headerJson(this.#deps.blocks.headerAt(h)!),
+            certificate: certificateJson(certificate, this.#deps.validators(h)),
+          };
+        }),
+      state: { height, value: toHex(stateValue!), nodes: createProof(stateTrie, stateKey).map(toHex) },
+      keyProof: { height: keyHeight, nodes: keyProof },
+      subtrees,
+      records: records.map((r) => ({ uri: r.uri, record: r.text })),
+      linked,
+    };
+  }
+
+  /** The records the target entry pins by hash (its activity, agents, sources), as stored. */
+  async #linkedRecords(store: ProvenanceRecordStore, target: StoredRecord): Promise<BundleRecordJson[]> {
+    let entry: ProvenanceEntry;
+    try {
+      entry = validateEntry(JSON.parse(target.text));
+    } catch {
+      return [];
+    }
+    const out: BundleRecordJson[] = [];
+    const seen = new Set<string>();
+    for (const relation of entry.relations.slice(0, MAX_RELATIONS_PER_ENTRY)) {
+      if (relation.objectEntry === null || seen.has(relation.object)) continue;
+      seen.add(relation.object);
+      const stored =
+        (await store.recordWithHash(relation.object, relation.objectEntry)) ??
+        (await store.record(relation.object));
+      if (stored !== undefined) out.push({ uri: stored.uri, record: stored.text });
+    }
+    return out;
+  }
+
+  async lineage(uri: string, options: { maxDepth?: number }): Promise<LineageResponseJson> {
+    validateUri(uri, 'uri');
+    const result = await lineageFromStore(await this.caughtUp(), uri, options);
+    return { uri, steps: result.steps, truncated: result.truncated };
+  }
+
+  async footprint(uri: string): Promise<FootprintResponseJson> {
+    validateUri(uri, 'uri');
+    const footprint = await touchedByFromStore(await this.caughtUp(), uri);
+    return { ...footprint, entry: footprint.entry };
+  }
+
+  async search(filter: RecordSearch): Promise<RecordSummaryJson[]> {
+    return (await this.caughtUp()).search(filter);
+  }
+}
