@@ -25,7 +25,6 @@ beforeAll(async () => {
   fixture = smallMerge(6);
   chain = await createTestChain();
   service = chain.service(() => openPgliteSqlStore({ dataDir: 'memory://' }));
-  service.start();
   server = await startTestServer({ provenance: service });
   provenance = new ProvenanceClient(server.client);
   await chain.anchor(fixture.entries);

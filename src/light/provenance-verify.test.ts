@@ -45,14 +45,12 @@ beforeAll(async () => {
   );
   await chain.anchor([v2]);
   service = chain.service(() => openPgliteSqlStore({ dataDir: 'memory://' }));
-  service.start();
   const put = await service.putRecords([...fixture.entries, v2]);
   expect(put.results.every((r) => r.status === 'stored')).toBe(true);
   comprehensive = await service.bundle(MERGED, { comprehensive: true });
   const single = await createTestChain();
   await single.anchor(fixture.entries);
   oneBlockService = single.service(() => openPgliteSqlStore({ dataDir: 'memory://' }));
-  oneBlockService.start();
   await oneBlockService.putRecords(fixture.entries);
   oneBlock = await oneBlockService.bundle(MERGED, { comprehensive: true });
 }, 60_000);

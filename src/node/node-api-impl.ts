@@ -125,7 +125,7 @@ export class NodeApiImpl implements NodeApi {
   }
 
   async submitTx(encodedTx: Uint8Array): Promise<SubmitTxResponseJson> {
-    return this.deps.admission.admit(encodedTx, false);
+    return this.deps.admission.admitFairly(encodedTx, false);
   }
 
   txStatus(hash: Uint8Array): TxStatusJson {

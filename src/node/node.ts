@@ -138,7 +138,6 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     validators: (height) => schedule.setFor(height),
     logger,
   });
-  provenance.start();
   mempool = new Mempool({
     chainId: genesis.chainId,
     committedNonce: (sender) => readNonce(chain.headState, sender),
@@ -283,13 +282,15 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
         return;
       }
       case 'txs':
-        for (const encoded of message.txs) {
-          try {
-            admission.admit(encoded, true);
-          } catch (error) {
-            if (!(error instanceof MeridianError)) throw error;
+        void (async () => {
+          for (const encoded of message.txs) {
+            try {
+              await admission.admitFairly(encoded, true);
+            } catch (error) {
+              if (!(error instanceof MeridianError)) throw error;
+            }
           }
-        }
+        })().catch((error) => logger.error({ err: error }, 'admitting gossiped transactions failed'));
         return;
       case 'syncRequest':
         sync.handleRequest(from, message);

@@ -80,7 +80,6 @@ function serviceSuite(backend: string, database: () => () => Promise<SqlStore>):
       chain = await createTestChain();
       open = database();
       service = chain.service(open);
-      service.start();
     }, 60_000);
 
     afterAll(async () => {
@@ -273,7 +272,6 @@ function serviceSuite(backend: string, database: () => () => Promise<SqlStore>):
       );
       const missed = await chain.anchor([v2]);
       service = chain.service(open);
-      service.start();
       const put = await service.putRecords([v2]);
       expect(put).toMatchObject({
         indexedHeight: missed.block.header.height,
@@ -286,6 +284,33 @@ function serviceSuite(backend: string, database: () => () => Promise<SqlStore>):
     });
   });
 }
+
+describe('provenance service start-up', () => {
+  it('opens the SQL store only once a block anchors something, then indexes what it missed', async () => {
+    const chain = await createTestChain();
+    const open = pgliteDatabase();
+    let opened = 0;
+    const service = chain.service(() => {
+      opened++;
+      return open();
+    });
+    try {
+      const quiet = await chain.commit([]);
+      service.onCommitted(quiet.block.header.height);
+      expect(opened).toBe(0);
+      const fixture = smallMerge(2);
+      const anchored = await chain.anchor(fixture.entries);
+      service.onCommitted(anchored.block.header.height);
+      expect(opened).toBe(1);
+      const put = await service.putRecords(fixture.entries);
+      expect(put.indexedHeight).toBe(anchored.block.header.height);
+      expect(put.results.every((r) => r.status === 'stored')).toBe(true);
+      expect(opened).toBe(1);
+    } finally {
+      await service.close();
+    }
+  }, 60_000);
+});
 
 serviceSuite('PGlite', pgliteDatabase);
 serviceSuite('PostgreSQL', postgresDatabase);

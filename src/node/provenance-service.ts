@@ -5,17 +5,17 @@
  * `ProvenanceApi`.
  *
  * Contract:
- * - The anchor index follows the committed chain: `onCommitted` (and `start`, for blocks committed
- *   while the node was down) index every block, in height order, from the block store and the
- *   persisted tries. Indexing never blocks consensus; a failure is logged and retried at the next
- *   commit.
+ * - The anchor index follows the committed chain: every block that anchored something is indexed,
+ *   in height order, from the block store and the persisted tries (blocks committed while the node
+ *   was down are picked up when the store opens). A failure is logged and retried at the next commit.
  * - A record is stored only if its recomputed hash is anchored for its URI at its version (the
  *   index is brought up to the head first, so "anchor, wait for commit, then upload" works on any
  *   node that has committed the block).
  * - Bundles are built from the chain (tries and certified headers), never from the index, so a
  *   damaged database can make records fail verification but cannot make a proof lie.
- * - Opening the SQL store (PGlite takes a few seconds) happens in the background: requests wait
- *   for it, consensus does not.
+ * - The SQL store opens on first use: the first request, or the first committed block that
+ *   anchored something. PGlite's start-up is seconds of CPU on the node's own thread, so a node
+ *   whose chain anchors nothing never pays it, and a fresh devnet does not stall consensus with it.
  */
 import { join } from 'node:path';
 import { certificateJson, headerJson } from '../api/json-views.ts';
@@ -104,31 +104,43 @@ export class ProvenanceService implements ProvenanceApi {
   /** Serialises indexing: each item indexes up to some height. */
   #indexing: Promise<void> = Promise.resolve();
   #closed = false;
+  /** How far indexing has got (read from SQL once, then kept here). */
+  #indexedHeight: number | undefined;
 
   constructor(deps: ProvenanceServiceDeps) {
     this.#deps = deps;
   }
 
-  /** Opens the SQL store and indexes blocks committed since the last run, in the background. */
-  start(): void {
-    this.#ready ??= (async () => {
-      const sql = await this.#deps.openSql();
-      this.#sql = sql;
-      return ProvenanceRecordStore.open(sql);
-    })();
-    this.#ready.catch((error) => this.#deps.logger.error({ err: error }, 'provenance store failed to open'));
-    this.#indexTo(this.#deps.blocks.height ?? 0);
-  }
-
-  /** The record store, once open. */
+  /** The record store: opened on the first call, which also indexes blocks committed since the last run. */
   store(): Promise<ProvenanceRecordStore> {
-    if (this.#ready === undefined) this.start();
-    return this.#ready!;
+    if (this.#ready === undefined) {
+      this.#ready = (async () => {
+        const sql = await this.#deps.openSql();
+        this.#sql = sql;
+        return ProvenanceRecordStore.open(sql);
+      })();
+      this.#ready.catch((error) =>
+        this.#deps.logger.error({ err: error }, 'provenance store failed to open'),
+      );
+      this.#indexTo(this.#deps.blocks.height ?? 0);
+    }
+    return this.#ready;
   }
 
   /** Call after each commit: indexes what the block anchored (asynchronously). */
   onCommitted(height: number): void {
-    if (!this.#closed) this.#indexTo(height);
+    if (this.#closed) return;
+    if (this.#ready === undefined) {
+      // Until the store is open there is nothing to keep up to date; opening it catches up.
+      if (this.#anchoredAt(height)) void this.store();
+      return;
+    }
+    this.#indexTo(height);
+  }
+
+  #anchoredAt(height: number): boolean {
+    const header = this.#deps.blocks.headerAt(height);
+    return header !== undefined && !equalBytes(header.provenanceRoot, EMPTY_TRIE_ROOT);
   }
 
   /** Resolves once every block up to the current head is indexed. */
@@ -148,12 +160,13 @@ export class ProvenanceService implements ProvenanceApi {
   #indexTo(target: number): Promise<void> {
     const run = this.#indexing.then(async () => {
       const store = await this.store();
-      const from = (await store.indexedHeight()) + 1;
-      for (let height = from; height <= target; height++) {
-        const header = this.#deps.blocks.headerAt(height);
-        assert(header !== undefined, `block ${height} is not in the block store`);
-        if (equalBytes(header.provenanceRoot, EMPTY_TRIE_ROOT) && height < target) continue;
-        await store.indexAnchors(height, this.#anchorsOf(height));
+      this.#indexedHeight ??= await store.indexedHeight();
+      for (let height = this.#indexedHeight + 1; height <= target; height++) {
+        assert(this.#deps.blocks.headerAt(height) !== undefined, `block ${height} is not in the block store`);
+        // Most blocks anchor nothing: they cost no SQL (the stored height is the last block that
+        // anchored something; a restart re-reads the headers above it, which is cheap).
+        if (this.#anchoredAt(height)) await store.indexAnchors(height, this.#anchorsOf(height));
+        this.#indexedHeight = height;
       }
     });
     this.#indexing = run.catch((error) => {
@@ -241,7 +254,10 @@ export class ProvenanceService implements ProvenanceApi {
       const { index, record } = accepted[i]!;
       results[index] = { uri: result.uri, version: result.version, hash: record.hash, status: result.status };
     });
-    return { results: results as PutRecordResultJson[], indexedHeight: await store.indexedHeight() };
+    return {
+      results: results as PutRecordResultJson[],
+      indexedHeight: this.#indexedHeight ?? (await store.indexedHeight()),
+    };
   }
 
   async record(uri: string, version?: number): Promise<ProvenanceRecordJson> {

@@ -16,9 +16,15 @@ import type { NodeMetrics } from './metrics.ts';
 import type { TxGossip } from './tx-gossip.ts';
 
 const MAX_TRACKED_LATENCIES = 200_000;
+/**
+ * Admissions between two turns of the event loop in `admitFairly`: about 30 signature checks,
+ * a few milliseconds, so consensus messages and timers never wait behind a burst.
+ */
+export const ADMIT_SLICE = 32;
 
 export class TxAdmission {
   readonly #firstSeenMs = new Map<string, number>();
+  #sinceYield = 0;
 
   constructor(
     private readonly mempool: Mempool,
@@ -56,6 +62,22 @@ export class TxAdmission {
       }
       throw error;
     }
+  }
+
+  /**
+   * `admit` for bursts (a batch request, a gossip frame): gives the event loop a turn before every
+   * `ADMIT_SLICE`th admission, so a thousand transactions arriving at once cannot delay consensus
+   * long enough to look like a silent primary.
+   */
+  async admitFairly(
+    encoded: Uint8Array,
+    fromPeer: boolean,
+  ): Promise<{ hash: string; status: 'pending' | 'duplicate' }> {
+    if (++this.#sinceYield >= ADMIT_SLICE) {
+      this.#sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return this.admit(encoded, fromPeer);
   }
 
   /** Observes the commit latency of transactions this node admitted. */
