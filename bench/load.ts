@@ -31,6 +31,7 @@ const stepSeconds = Number(option('--step-seconds', '20'));
 const rates = option('--rates', '250,500,1000,1500,2000,2500,3000,4000').split(',').map(Number);
 const validators = Number(option('--validators', '4'));
 const P99_LIMIT_MS = 1_000;
+const LATENCY_RATE = 1_000;
 
 function sustained(result: LoadResult): boolean {
   return result.uncommitted === 0 && result.rejected === 0 && result.latencyMs.p99 < P99_LIMIT_MS;
@@ -74,7 +75,9 @@ try {
     });
     bar.stop();
     steps.push(result);
-    if (!sustained(result)) break;
+    // Past the first rate that is not sustained the ramp stops, except that 1,000 tx/s is always
+    // measured: its p50/p99 are the reported latency figures.
+    if (!sustained(result) && rate >= LATENCY_RATE) break;
   }
 } finally {
   await devnet.stop();
@@ -82,7 +85,7 @@ try {
 }
 
 const best = steps.filter(sustained).at(-1);
-const at1000 = steps.find((s) => s.ratePerSecond === 1000);
+const at1000 = steps.find((s) => s.ratePerSecond === LATENCY_RATE);
 console.log(
   renderTable(
     [
