@@ -33,6 +33,7 @@ import type {
 } from '../api/schemas-provenance.ts';
 import type { BlockStore } from '../chain/block-store.ts';
 import { type Genesis, genesisHash } from '../chain/genesis.ts';
+import type { BlockHeader } from '../chain/header.ts';
 import type { ValidatorSet } from '../chain/validator-set.ts';
 import { equalBytes, toHex, utf8 } from '../codec/bytes.ts';
 import { canonicalJson } from '../codec/canonical-json.ts';
@@ -97,6 +98,11 @@ function notAnchored(uri: string): NotFoundError {
   });
 }
 
+/** Whether a block anchored any provenance entry (its provenance trie is not empty). */
+function anchorsSomething(header: BlockHeader): boolean {
+  return !equalBytes(header.provenanceRoot, EMPTY_TRIE_ROOT);
+}
+
 export class ProvenanceService implements ProvenanceApi {
   readonly #deps: ProvenanceServiceDeps;
   #sql: SqlStore | undefined;
@@ -132,15 +138,11 @@ export class ProvenanceService implements ProvenanceApi {
     if (this.#closed) return;
     if (this.#ready === undefined) {
       // Until the store is open there is nothing to keep up to date; opening it catches up.
-      if (this.#anchoredAt(height)) void this.store();
+      const header = this.#deps.blocks.headerAt(height);
+      if (header !== undefined && anchorsSomething(header)) void this.store();
       return;
     }
     this.#indexTo(height);
-  }
-
-  #anchoredAt(height: number): boolean {
-    const header = this.#deps.blocks.headerAt(height);
-    return header !== undefined && !equalBytes(header.provenanceRoot, EMPTY_TRIE_ROOT);
   }
 
   /** Resolves once every block up to the current head is indexed. */
@@ -162,10 +164,11 @@ export class ProvenanceService implements ProvenanceApi {
       const store = await this.store();
       this.#indexedHeight ??= await store.indexedHeight();
       for (let height = this.#indexedHeight + 1; height <= target; height++) {
-        assert(this.#deps.blocks.headerAt(height) !== undefined, `block ${height} is not in the block store`);
+        const header = this.#deps.blocks.headerAt(height);
+        assert(header !== undefined, `block ${height} is not in the block store`);
         // Most blocks anchor nothing: they cost no SQL (the stored height is the last block that
         // anchored something; a restart re-reads the headers above it, which is cheap).
-        if (this.#anchoredAt(height)) await store.indexAnchors(height, this.#anchorsOf(height));
+        if (anchorsSomething(header)) await store.indexAnchors(height, this.#anchorsOf(header));
         this.#indexedHeight = height;
       }
     });
@@ -178,10 +181,9 @@ export class ProvenanceService implements ProvenanceApi {
     return run;
   }
 
-  /** What the block at `height` anchored, with the versions its world state gave them. */
-  #anchorsOf(height: number): { uri: string; version: number; hash: string }[] {
-    const header = this.#deps.blocks.headerAt(height)!;
-    if (equalBytes(header.provenanceRoot, EMPTY_TRIE_ROOT)) return [];
+  /** What the block with this header anchored, with the versions its world state gave them. */
+  #anchorsOf(header: BlockHeader): { uri: string; version: number; hash: string }[] {
+    const height = header.height;
     const trie = MerklePatriciaTrie.open(this.#deps.nodes, header.provenanceRoot);
     const state = MerklePatriciaTrie.open(this.#deps.nodes, header.stateRoot);
     const out: { uri: string; version: number; hash: string }[] = [];

@@ -20,7 +20,7 @@ const MAX_TRACKED_LATENCIES = 200_000;
  * Admissions between two turns of the event loop in `admitFairly`: about 30 signature checks,
  * a few milliseconds, so consensus messages and timers never wait behind a burst.
  */
-export const ADMIT_SLICE = 32;
+const ADMIT_SLICE = 32;
 
 export class TxAdmission {
   readonly #firstSeenMs = new Map<string, number>();
