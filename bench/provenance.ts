@@ -24,7 +24,8 @@
  * Options: --quick (fewer repeats), --sizes 500,1000, --report <file.md>, --no-devnet,
  * --anchor-datasets <n> (2,000-entry datasets anchored through the devnet; default 5), --json
  * (the last stdout line is one JSON object with single_verify_us_p50, comprehensive_ms_p50,
- * binary_comprehensive_ms_p50, anchor_entries_per_s and the detail).
+ * binary_comprehensive_ms_p50, anchor_entries_per_s (the devnet with several producers at once) and
+ * the detail).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -38,17 +39,15 @@ import { anchorBatches, ProvenanceClient } from '../src/api/sdk/provenance.ts';
 import { genesisValidatorSet, parseGenesis } from '../src/chain/genesis.ts';
 import { hashHeader } from '../src/chain/header.ts';
 import { encodeTx, signTx } from '../src/chain/transaction.ts';
-import { fromHex, toHex, utf8 } from '../src/codec/bytes.ts';
-import { canonicalJson } from '../src/codec/canonical-json.ts';
+import { fromHex, utf8 } from '../src/codec/bytes.ts';
 import { verifyCommitCertificate } from '../src/consensus/pbft/certificate.ts';
 import { generateSigningKeyPair } from '../src/crypto/ed25519.ts';
-import { sha256 } from '../src/crypto/sha256.ts';
 import { MeridianError } from '../src/errors.ts';
 import { executeBlock } from '../src/exec/execute.ts';
 import { certificateFromJson, headerFromJson } from '../src/light/from-json.ts';
 import { hashText, verifyProvenanceBundle } from '../src/light/provenance-verify.ts';
 import { provenanceModule } from '../src/modules/provenance/anchor-module.ts';
-import { validateEntry } from '../src/modules/provenance/entry.ts';
+import { validateRecord } from '../src/modules/provenance/entry.ts';
 import type { ProvenanceEntry } from '../src/modules/provenance/model.ts';
 import { ProvenanceRecordStore } from '../src/modules/provenance/record-store.ts';
 import { launchDevnet } from '../src/node/devnet.ts';
@@ -258,11 +257,7 @@ async function pipeline(entries: readonly ProvenanceEntry[]): Promise<PipelineRe
     const commitMs = performance.now() - t;
     // The node that receives the records: validate, re-hash, match to anchors, store.
     t = performance.now();
-    const prepared = entries.map((value) => {
-      const entry = validateEntry(JSON.parse(JSON.stringify(value)));
-      const text = canonicalJson(entry);
-      return { entry, text, hash: toHex(sha256(utf8(text))) };
-    });
+    const prepared = entries.map((value) => validateRecord(JSON.parse(JSON.stringify(value))));
     const recordsMs = performance.now() - t;
     t = performance.now();
     await store.indexAnchors(
@@ -302,6 +297,18 @@ interface DevnetResult {
   total_ms: number;
   anchor_entries_per_s: number;
   blocks: number;
+  /**
+   * The same number of entries again, every dataset by its own producer at the same time, each
+   * uploading its records once anchored: `anchor_ms` until the last anchor committed, `records_ms`
+   * from then until the last upload finished.
+   */
+  concurrent: {
+    entries: number;
+    anchor_ms: number;
+    records_ms: number;
+    entries_per_s: number;
+    blocks: number;
+  };
   single_us_p50: Record<Granularity, number>;
   single_verify_us_p50: number;
   comprehensive_entries: number;
@@ -371,6 +378,38 @@ async function onDevnet(datasets: ReturnType<typeof syntheticDataset>[]): Promis
     const stored = await provenance.putRecords(entries);
     const recordsMs = performance.now() - t1;
     if (stored.some((r) => r.status === 'rejected')) throw new Error('records rejected by the node');
+
+    // Throughput: as many datasets again (new URIs), each by its own producer, all at once; a producer
+    // uploads its records as soon as its anchors commit (a record is accepted only once anchored).
+    bar.update({ task: 'devnet: concurrent producers' });
+    const parallel = datasets.map((d, i) =>
+      syntheticDataset({
+        base: 'https://data.example.org/bench-parallel',
+        id: `parallel-${i + 1}`,
+        entries: d.subtree.length,
+        seed: 500 + i,
+      }),
+    );
+    const t2 = performance.now();
+    let lastAnchoredMs = 0;
+    const produced = await Promise.all(
+      parallel.map(async (d) => {
+        const { txs } = await provenance.anchor(d.all, generateSigningKeyPair(), { timeoutMs: 300_000 });
+        lastAnchoredMs = Math.max(lastAnchoredMs, performance.now() - t2);
+        const stored = await provenance.putRecords(d.all);
+        if (stored.some((r) => r.status === 'rejected')) throw new Error('records rejected by the node');
+        return txs;
+      }),
+    );
+    const parallelMs = performance.now() - t2;
+    const parallelEntries = parallel.reduce((n, d) => n + d.all.length, 0);
+    const concurrent = {
+      entries: parallelEntries,
+      anchor_ms: lastAnchoredMs,
+      records_ms: parallelMs - lastAnchoredMs,
+      entries_per_s: (parallelEntries * 1000) / parallelMs,
+      blocks: new Set(produced.flat().map((t) => t.height!)).size,
+    };
     bar.increment(1, { task: 'devnet: verifying' });
 
     // Fetch the bundles from the devnet, then stop it, so the timings below are not disturbed by
@@ -446,6 +485,7 @@ async function onDevnet(datasets: ReturnType<typeof syntheticDataset>[]): Promis
       total_ms: anchorMs + recordsMs,
       anchor_entries_per_s: (entries.length * 1000) / (anchorMs + recordsMs),
       blocks: anchored.heights.length,
+      concurrent,
       single_us_p50: single,
       single_verify_us_p50: median(pooled) * 1000,
       comprehensive_entries: bundle.records.length,
@@ -567,14 +607,32 @@ function chainTables(pipe: PipelineResult | undefined, net: DevnetResult | undef
     out.push(
       `### End to end through a ${net.validators}-validator devnet`,
       renderTable(
-        ['entries', 'anchor (sign, submit, commit) ms', 'records upload ms', 'blocks', 'entries/s', 'target'],
+        [
+          'how',
+          'entries',
+          'anchor (sign, submit, commit) ms',
+          'records upload ms',
+          'blocks',
+          'entries/s',
+          'target',
+        ],
         [
           [
+            'one dataset at a time, each waiting for its commit',
             String(net.entries),
             f(net.anchor_ms),
             f(net.records_ms),
             String(net.blocks),
             f(net.anchor_entries_per_s, 0),
+            '',
+          ],
+          [
+            `${ANCHOR_DATASETS} producers at once, one dataset each (uploads overlap anchoring)`,
+            String(net.concurrent.entries),
+            f(net.concurrent.anchor_ms),
+            f(net.concurrent.records_ms),
+            String(net.concurrent.blocks),
+            f(net.concurrent.entries_per_s, 0),
             '≥ 10,000',
           ],
         ],
@@ -754,11 +812,14 @@ function reportText(
     `- *Anchoring throughput.* One node doing all of its own work in process reaches about ${f(pipe.entries_per_s, 0)} entries/s ` +
       '(stage times above). Through a devnet every one of the 4 validators executes and commits each block ' +
       '(the world-state record of every URI, the provenance trie, lmdb writes), and the node receiving the ' +
-      'records validates, re-hashes and stores them in PGlite; on 2 shared cores that is several hundred ' +
-      `microseconds of CPU per entry, so the end-to-end rate${net ? ` (${f(net.anchor_entries_per_s, 0)} entries/s)` : ''} is ` +
-      'far below the 10,000 entries/s target. The target is NOT met here. What would move it: validators on ' +
-      'their own machines (the 4× execution then runs in parallel), a PostgreSQL server instead of PGlite in ' +
-      'the node process, and a cheaper world-state record (RLP instead of JSON).',
+      'records validates, re-hashes and stores them in PGlite, all on the same 2 cores' +
+      (net
+        ? `: ${f(net.concurrent.entries_per_s, 0)} entries/s with several producers at once, ` +
+          `${f(net.anchor_entries_per_s, 0)} entries/s when one producer waits for each dataset's commit before the next`
+        : '') +
+      '. The 10,000 entries/s target is NOT met here: four executions of every entry plus the record store ' +
+      'need more CPU per entry than two shared cores give. What would move it: validators on their own ' +
+      'machines (the 4× execution then runs in parallel) and a PostgreSQL server instead of PGlite in the node process.',
     '- *Transactions are capped at 64 KiB* (about 350 entries): a block’s transactions trie stores each ' +
       'encoded transaction as a trie value (`MAX_TRIE_VALUE_BYTES`), and a larger one, although the API ' +
       'admits up to 512 KiB, makes the proposer’s execution throw. The SDK therefore sends a dataset as ' +
@@ -773,7 +834,7 @@ function reportText(
     lines.push(
       `- Targets: single ≤ 1 ms p50 — ${net.single_verify_us_p50 <= 1000 ? 'met' : 'NOT met'} (${f(net.single_verify_us_p50, 0)} µs); ` +
         `comprehensive of a ${net.comprehensive_entries}-entry dataset ≤ 20 ms p50 — ${net.comprehensive_ms_p50 <= 20 ? 'met' : 'NOT met'} (${f(net.comprehensive_ms_p50)} ms); ` +
-        `anchoring ≥ 10,000 entries/s — ${net.anchor_entries_per_s >= 10_000 ? 'met' : 'NOT met'} (${f(net.anchor_entries_per_s, 0)} entries/s).`,
+        `anchoring ≥ 10,000 entries/s — ${net.concurrent.entries_per_s >= 10_000 ? 'met' : 'NOT met'} (${f(net.concurrent.entries_per_s, 0)} entries/s).`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -827,7 +888,7 @@ async function main(): Promise<void> {
     single_verify_us_p50: net?.single_verify_us_p50 ?? null,
     comprehensive_ms_p50: net?.comprehensive_ms_p50 ?? null,
     binary_comprehensive_ms_p50: net?.binary_comprehensive_ms_p50 ?? null,
-    anchor_entries_per_s: net?.anchor_entries_per_s ?? null,
+    anchor_entries_per_s: net?.concurrent.entries_per_s ?? null,
     pipeline_entries_per_s: pipe.entries_per_s,
     paper: paper,
     pipeline: pipe,

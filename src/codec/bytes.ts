@@ -39,26 +39,39 @@ function hexNibble(code: number): number {
   return -1;
 }
 
-/**
- * Parses hex (with or without `0x`). Throws `DecodeError` (code `BAD_HEX`) on odd
- * length or a non-hex character; `what` names the field in the message.
- */
+/** The byte of every pair of hex digits, indexed by (first char code << 8 | second char code); -1 = not hex. */
+const HEX_PAIRS = (() => {
+  const table = new Int16Array(1 << 16).fill(-1);
+  const digits = '0123456789abcdefABCDEF';
+  for (const a of digits) {
+    for (const b of digits) {
+      table[(a.charCodeAt(0) << 8) | b.charCodeAt(0)] =
+        (hexNibble(a.charCodeAt(0)) << 4) | hexNibble(b.charCodeAt(0));
+    }
+  }
+  return table;
+})();
+
+/** Bytes of a hex string, with or without `0x`. Throws `DecodeError` (`BAD_HEX`) on anything else. */
 export function fromHex(hex: string, what = 'hex string'): Uint8Array {
   if (typeof hex !== 'string') throw new DecodeError('BAD_HEX', `${what} must be a string`);
-  const body = hex.startsWith('0x') || hex.startsWith('0X') ? hex.slice(2) : hex;
-  if (body.length % 2 !== 0) {
-    throw new DecodeError('BAD_HEX', `${what} has an odd number of hex digits (${body.length})`, {
+  const start = hex.startsWith('0x') || hex.startsWith('0X') ? 2 : 0;
+  const digits = hex.length - start;
+  if (digits % 2 !== 0) {
+    throw new DecodeError('BAD_HEX', `${what} has an odd number of hex digits (${digits})`, {
       hint: 'hex strings encode whole bytes: two digits per byte',
     });
   }
-  const out = new Uint8Array(body.length / 2);
-  for (let i = 0; i < out.length; i++) {
-    const hi = hexNibble(body.charCodeAt(2 * i));
-    const lo = hexNibble(body.charCodeAt(2 * i + 1));
-    if (hi < 0 || lo < 0) {
-      throw new DecodeError('BAD_HEX', `${what} has a non-hex character near position ${2 * i}`);
+  const out = new Uint8Array(digits / 2);
+  for (let i = 0, at = start; i < out.length; i++, at += 2) {
+    const high = hex.charCodeAt(at);
+    const low = hex.charCodeAt(at + 1);
+    // Char codes above 0xff are never hex (and would not fit the table's index).
+    const byte = (high | low) > 0xff ? -1 : HEX_PAIRS[(high << 8) | low]!;
+    if (byte < 0) {
+      throw new DecodeError('BAD_HEX', `${what} has a non-hex character near position ${at - start}`);
     }
-    out[i] = (hi << 4) | lo;
+    out[i] = byte;
   }
   return out;
 }

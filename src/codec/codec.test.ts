@@ -33,6 +33,26 @@ describe('hex', () => {
     expect(fromHex('ABcd')).toEqual(Uint8Array.of(0xab, 0xcd));
   });
 
+  it('accepts exactly pairs of hex digits and decodes them as parseInt does (any characters)', () => {
+    // Characters that look like or alias hex digits: fullwidth and dotted forms, codes above 0xff.
+    const char = fc.constantFrom(...'0123456789abcdefABCDEFgGxX \u0130\u0131\uff10\u3130\u0100\u00e0');
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(char, { maxLength: 12 }), (prefixed, chars) => {
+        const text = (prefixed ? '0x' : '') + chars.join('');
+        const body = /^0[xX]/.test(text) ? text.slice(2) : text; // one leading 0x or 0X is a prefix
+        const valid = /^(?:[0-9a-fA-F]{2})*$/.test(body);
+        const decode = () => fromHex(text);
+        if (!valid) {
+          expect(decode).toThrow(DecodeError);
+          return;
+        }
+        const expected = Uint8Array.from(body.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+        expect(decode()).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('compareBytes orders like lexicographic byte order', () => {
     expect(compareBytes(Uint8Array.of(1), Uint8Array.of(1, 0))).toBeLessThan(0);
     expect(compareBytes(Uint8Array.of(2), Uint8Array.of(1, 9))).toBeGreaterThan(0);

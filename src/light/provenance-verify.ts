@@ -33,7 +33,7 @@ import { sha256 } from '../crypto/sha256.ts';
 import { MeridianError, VerificationError } from '../errors.ts';
 import { anchorWorldStateKey, decodeAnchorState } from '../modules/provenance/anchor-state.ts';
 import { subtreePrefix } from '../modules/provenance/uri.ts';
-import { compareEntries, type Entry, verifyProof, verifySubtreeProof } from '../trie/index.ts';
+import { type Entry, verifyProof, verifySubtreeProof } from '../trie/index.ts';
 import { certificateFromJson, headerFromJson } from './from-json.ts';
 import { checkProvenanceBundle } from './provenance-bundle.ts';
 
@@ -200,9 +200,9 @@ export function verifyProvenanceBundle(input: unknown, options: VerifyBundleOpti
       ) {
         // The records below the URI rebuild the one subtree exactly, so they ARE the proven entries.
         rebuilt = true;
+        const below = subtreePrefix(bundle.uri);
         for (const [uri, record] of records)
-          if (uri.startsWith(subtreePrefix(bundle.uri)))
-            proven.set(uri, { height: only.height, value: record.hash });
+          if (uri.startsWith(below)) proven.set(uri, { height: only.height, value: record.hash });
       } else
         for (const subtree of bundle.subtrees) {
           const verified = verifySubtreeProof(headerAt(subtree.height, 'subtree proof').provenanceRoot, {
@@ -221,7 +221,7 @@ export function verifyProvenanceBundle(input: unknown, options: VerifyBundleOpti
     }
 
     // 5. The records against the proven hashes.
-    const judged = rebuilt ? judgeTarget(bundle, records, keyValue) : judgeRecords(bundle, records, proven);
+    const judged = rebuilt ? judgeTarget(bundle, records, keyValue) : judgeRecords(records, proven);
     const linked =
       bundle.kind === 'comprehensive' && !judged.altered.includes(bundle.uri)
         ? checkLinked(bundle, judged)
@@ -369,30 +369,27 @@ function judgeTarget(
   };
 }
 
+/**
+ * The records against the proven entries, by URI: a proven URI without a record is missing, one
+ * whose record hashes differently is altered, and a record of a URI not proven (never anchored
+ * at or below the bundle's URI) is extra.
+ */
 function judgeRecords(
-  bundle: ProvenanceBundleJson,
   records: ReadonlyMap<string, HashedRecord>,
   proven: ReadonlyMap<string, Proven>,
 ): Judged {
-  const claimed: Entry[] = [];
-  const foreign: string[] = [];
-  const prefix = utf8(bundle.uri);
-  for (const [uri, { hash }] of records) {
-    // Anything not the URI or below it cannot be proven by this bundle.
-    if (uri !== bundle.uri && !uri.startsWith(subtreePrefix(bundle.uri))) foreign.push(uri);
-    else claimed.push([utf8(uri), hash]);
-  }
-  const entries = [...proven].map(([uri, p]): Entry => [utf8(uri), p.value]);
-  const comparison = compareEntries({ prefix, entries }, claimed);
+  const altered: string[] = [];
+  const missing: string[] = [];
+  const extra: string[] = [];
   const authentic = new Map<string, string>();
-  const altered = new Set(comparison.altered.map((a) => textOf(a.key)));
-  for (const [uri, { text }] of records) if (proven.has(uri) && !altered.has(uri)) authentic.set(uri, text);
-  return {
-    altered: [...altered].sort(),
-    missing: comparison.missing.map(([k]) => textOf(k)).sort(),
-    extra: [...comparison.extra.map(([k]) => textOf(k)), ...foreign].sort(),
-    authentic,
-  };
+  for (const [uri, { value }] of proven) {
+    const record = records.get(uri);
+    if (record === undefined) missing.push(uri);
+    else if (equalBytes(record.hash, value)) authentic.set(uri, record.text);
+    else altered.push(uri);
+  }
+  for (const uri of records.keys()) if (!proven.has(uri)) extra.push(uri);
+  return { altered: altered.sort(), missing: missing.sort(), extra: extra.sort(), authentic };
 }
 
 /** Checks the `linked` records against the pins (`objectEntry`) of the authentic target entry. */

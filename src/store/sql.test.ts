@@ -1,41 +1,26 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlStore } from './open-sql.ts';
 import { openPgliteSqlStore } from './pglite-sql.ts';
 import { openPostgresSqlStore } from './postgres-sql.ts';
+import { dropSchemas, freshSchema, TEST_POSTGRES_URL } from './postgres-test-schemas.ts';
 import { runSqlComplianceSuite } from './sql-compliance.ts';
 
 /**
  * CI starts PostgreSQL; when it is not reachable these tests FAIL (they never
  * skip), with SQL_UNAVAILABLE and a hint saying how to check the server.
  */
-const POSTGRES_URL = process.env.MERIDIAN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const POSTGRES_URL = TEST_POSTGRES_URL;
 
 const root = mkdtempSync(join(tmpdir(), 'meridian-sql-'));
 let counter = 0;
 const freshDir = () => join(root, `pglite-${counter++}`);
 
-/** Every schema a test creates, dropped at the end through a separate connection. */
-const schemas: string[] = [];
-const freshSchema = () => {
-  const schema = `meridian_test_${randomBytes(6).toString('hex')}`;
-  schemas.push(schema);
-  return schema;
-};
 afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
-  if (schemas.length === 0) return;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  try {
-    await admin.connect();
-    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await admin.end().catch(() => {});
-  }
+  await dropSchemas();
 });
 
 runSqlComplianceSuite('PGlite', () => openPgliteSqlStore({ dataDir: 'memory://' }));
@@ -137,13 +122,10 @@ describe('openSqlStore', () => {
     const lite = await openSqlStore({ kind: 'pglite', dataDir: 'memory://' });
     expect(lite.dialect).toBe('pglite');
     await lite.close();
-    const server = await openSqlStore({
-      kind: 'postgres',
-      connectionString: POSTGRES_URL,
-      schema: freshSchema(),
-    });
+    const schema = freshSchema();
+    const server = await openSqlStore({ kind: 'postgres', connectionString: POSTGRES_URL, schema });
     expect(server.dialect).toBe('postgres');
-    expect(await server.query('SELECT current_schema() AS s')).toEqual([{ s: schemas.at(-1) }]);
+    expect(await server.query('SELECT current_schema() AS s')).toEqual([{ s: schema }]);
     await server.close();
   });
 });

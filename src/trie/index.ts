@@ -6,7 +6,7 @@
 export { type BinaryMerkleProof, BinaryMerkleTree, verifyBinaryProof } from './binary-merkle.ts';
 export { buildFromEntries, type TrieEntry } from './build.ts';
 export * from './limits.ts';
-export { entriesWithPrefix } from './prefix-cover.ts';
+export { entriesWithPrefix, prefixVersion } from './prefix-cover.ts';
 export { createProof, verifyProof } from './proof.ts';
 export {
   decodeKeyProof,
@@ -23,10 +23,8 @@ export {
   subtreeProofToJson,
 } from './proof-codec.ts';
 export {
-  compareEntries,
   createSubtreeProof,
   type Entry,
-  type EntryComparison,
   type SubtreeProof,
   type VerifiedSubtree,
   verifySubtreeProof,

@@ -61,3 +61,15 @@ export function* entriesWithPrefix(
   const cover = findPrefixCover(trie, prefix);
   if (cover) yield* trie.entriesUnder(cover.ref, cover.target.subarray(0, cover.depth));
 }
+
+const NO_ENTRIES: object = Object.freeze({ noEntries: true });
+
+/**
+ * A token for the entries under `prefix`: the covering subtree's reference, which forks share
+ * for as long as none of them changes a key under `prefix` (nodes are immutable), or one shared
+ * token when no key has the prefix. The same object twice means the same entries under `prefix`;
+ * different objects may still hold equal entries (e.g. after a node was reloaded from the store).
+ */
+export function prefixVersion(trie: MerklePatriciaTrie, prefix: Uint8Array): object {
+  return findPrefixCover(trie, prefix)?.ref ?? NO_ENTRIES;
+}

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromUtf8, toHex, utf8 } from '../../codec/bytes.ts';
+import { fromHex, fromUtf8, toHex, utf8 } from '../../codec/bytes.ts';
+import { encodeRlpItem, type RlpItem } from '../../codec/rlp.ts';
 import { sha256 } from '../../crypto/sha256.ts';
 import { MeridianError } from '../../errors.ts';
 import type { ModuleCall } from '../../exec/module.ts';
@@ -233,7 +234,7 @@ describe('provenance.anchor', () => {
 });
 
 describe('anchor state encoding', () => {
-  it('round-trips and is canonical JSON', () => {
+  it('round-trips and is the compact RLP [hash, version, height, owner, [blocks]]', () => {
     const state: AnchorState = {
       kind: 'anchored',
       hash: hashOf('x'),
@@ -244,28 +245,65 @@ describe('anchor state encoding', () => {
     };
     const bytes = encodeAnchorState(state);
     expect(decodeAnchorState(bytes)).toEqual(state);
-    expect(fromUtf8(bytes)).toBe(
-      `{"blocks":[2,7],"hash":"${hashOf('x')}","height":7,"kind":"anchored","owner":"${ALICE}","version":3}`,
+    expect(toHex(bytes)).toBe(
+      toHex(
+        encodeRlpItem([
+          fromHex(hashOf('x')),
+          Uint8Array.of(3),
+          Uint8Array.of(7),
+          fromHex(ALICE),
+          [Uint8Array.of(2), Uint8Array.of(7)],
+        ]),
+      ),
     );
+    expect(bytes.length).toBe(73);
+    expect(toHex(encodeAnchorState({ kind: 'path' }))).toBe('0xc0');
     expect(decodeAnchorState(encodeAnchorState({ kind: 'path' }))).toEqual({ kind: 'path' });
   });
 
   it('refuses values the module never writes', () => {
-    const good = { kind: 'anchored', hash: hashOf('x'), version: 1, height: 7, owner: ALICE, blocks: [7] };
-    const bad = [
-      { ...good, blocks: [7, 7] },
-      { ...good, blocks: [3] },
-      { ...good, blocks: [8, 7] },
-      { ...good, version: 0 },
-      { ...good, extra: 1 },
-      { kind: 'path', blocks: [] },
-      { kind: 'other' },
-      [good],
+    const n = (value: number) => (value === 0 ? new Uint8Array(0) : Uint8Array.of(value));
+    const fields = (over: Partial<Record<'hash' | 'version' | 'height' | 'owner' | 'blocks', RlpItem>>) => {
+      const f = {
+        hash: fromHex(hashOf('x')),
+        version: n(1),
+        height: n(7),
+        owner: fromHex(ALICE),
+        blocks: [n(7)],
+        ...over,
+      };
+      return [f.hash, f.version, f.height, f.owner, f.blocks];
+    };
+    const bad: RlpItem[] = [
+      fields({ blocks: [n(7), n(7)] }),
+      fields({ blocks: [n(3)] }),
+      fields({ blocks: [n(8), n(7)] }),
+      fields({ blocks: [] }),
+      fields({ version: n(0) }),
+      fields({ height: n(0), blocks: [n(0)] }),
+      fields({ version: Uint8Array.of(0, 1) }),
+      fields({ hash: fromHex(hashOf('x')).slice(1) }),
+      fields({ owner: [] }),
+      [...fields({}), n(1)],
+      fields({}).slice(0, 4),
+      [[]],
+      n(1),
     ];
     for (const value of bad) {
-      expect(codeOf(() => decodeAnchorState(utf8(JSON.stringify(value))))).toBe('ANCHOR_STATE_INVALID');
+      expect(codeOf(() => decodeAnchorState(encodeRlpItem(value)))).toBe('ANCHOR_STATE_INVALID');
     }
-    expect(codeOf(() => decodeAnchorState(utf8('{')))).toBe('ANCHOR_STATE_INVALID');
+    const good = encodeAnchorState({
+      kind: 'anchored',
+      hash: hashOf('x'),
+      version: 1,
+      height: 7,
+      owner: ALICE,
+      blocks: [7],
+    });
+    expect(codeOf(() => decodeAnchorState(good.slice(0, -1)))).toBe('ANCHOR_STATE_INVALID');
+    expect(codeOf(() => decodeAnchorState(Uint8Array.of(...good, 0)))).toBe('ANCHOR_STATE_INVALID');
+    expect(codeOf(() => decodeAnchorState(new Uint8Array(0)))).toBe('ANCHOR_STATE_INVALID');
+    expect(codeOf(() => decodeAnchorState(utf8('{"kind":"path"}')))).toBe('ANCHOR_STATE_INVALID');
   });
 
   it('lists path ancestors nearest first, stopping at the authority', () => {

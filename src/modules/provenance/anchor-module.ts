@@ -214,14 +214,26 @@ function anchorOne(call: ModuleCall, states: AnchorStates, request: AnchorReques
     blocks: withHeight(current?.blocks ?? [], call.height, uri),
   };
   states.set(uri, next);
+  markAncestors(states, uri, call.height);
+  call.anchorProvenance(uri, fromHexFixed(hash, 32, 'entry hash'));
+  return true;
+}
+
+/**
+ * Records an anchoring at `height` below each ancestor of `uri` (`pathAncestors`, nearest first):
+ * an anchored one gets `height` in its `blocks`, a missing one becomes `path`. Stops at the first
+ * anchored ancestor whose `blocks` already ends with `height`: that height got there only through
+ * an anchoring at or below it in this block, which marked every ancestor above it already.
+ */
+function markAncestors(states: AnchorStates, uri: string, height: number): void {
   for (const ancestor of pathAncestors(uri)) {
     const above = states.get(ancestor);
     if (above === undefined) states.set(ancestor, { kind: 'path' });
-    else if (above.kind === 'anchored' && above.blocks[above.blocks.length - 1] !== call.height)
-      states.set(ancestor, { ...above, blocks: withHeight(above.blocks, call.height, ancestor) });
+    else if (above.kind === 'anchored') {
+      if (above.blocks[above.blocks.length - 1] === height) return;
+      states.set(ancestor, { ...above, blocks: withHeight(above.blocks, height, ancestor) });
+    }
   }
-  call.anchorProvenance(uri, fromHexFixed(hash, 32, 'entry hash'));
-  return true;
 }
 
 export const provenanceModule: Module = {

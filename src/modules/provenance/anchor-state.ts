@@ -13,10 +13,16 @@
  *   (its `blocks` would miss those earlier heights): an entity is anchored before, or in the same
  *   transaction as, the entries under it.
  *
- * Encoding: canonical JSON (sorted keys), so `meridian state get provenance/<uri>` shows it as is.
+ * Encoding: RLP, compact because every anchored URI has one (its bytes are hashed into the state
+ * trie at every block that touches it): `anchored` = `[hash, version, height, owner, [blocks...]]`
+ * (32-byte hash and key, minimal big-endian integers), `path` = the empty list. Decoding accepts
+ * canonical RLP only, so a state has exactly one encoding. `provenance.latest` and verifiers
+ * show it decoded (`AnchorState`, hex strings).
  */
-import { fromUtf8, utf8 } from '../../codec/bytes.ts';
-import { DecodeError } from '../../errors.ts';
+import { fromHexFixed, toHex, utf8 } from '../../codec/bytes.ts';
+import { decodeRlpItem } from '../../codec/rlp.ts';
+import { bytes, encode, type Infer, list, struct, uint } from '../../codec/schema.ts';
+import { DecodeError, MeridianError } from '../../errors.ts';
 import { moduleKey } from '../../exec/keys.ts';
 import { MAX_VERSION } from './entry.ts';
 import { MAX_URI_BYTES, parentUri } from './uri.ts';
@@ -27,8 +33,11 @@ export const PROVENANCE_MODULE = 'provenance';
 /** Most heights in one URI's `blocks` list (anchorings of it or of anything below it). */
 export const MAX_ANCHOR_BLOCKS = 2048;
 
-/** Largest encoded anchor state: the `blocks` list at its limit plus the fixed fields (under the trie's 64 KiB value limit). */
-export const MAX_ANCHOR_STATE_BYTES = 17 * MAX_ANCHOR_BLOCKS + 512;
+/**
+ * Largest encoded anchor state: the `blocks` list at its limit (a height is at most 8 bytes of
+ * RLP) plus the fixed fields (under the trie's 64 KiB value limit).
+ */
+export const MAX_ANCHOR_STATE_BYTES = 8 * MAX_ANCHOR_BLOCKS + 128;
 
 export interface AnchoredState {
   readonly kind: 'anchored';
@@ -49,8 +58,16 @@ export interface PathState {
 
 export type AnchorState = AnchoredState | PathState;
 
-const HASH_HEX = /^0x[0-9a-f]{64}$/;
-const KEY_HEX = /^0x[0-9a-f]{64}$/;
+/** The RLP of an `anchored` state (field order is the wire format: never reorder). */
+const ANCHORED = struct({
+  hash: bytes({ length: 32 }),
+  version: uint,
+  height: uint,
+  owner: bytes({ length: 32 }),
+  blocks: list(uint, MAX_ANCHOR_BLOCKS),
+});
+/** The RLP of a `path` state: the empty list. */
+const PATH_BYTES = Uint8Array.of(0xc0);
 
 /** The key inside the module's namespace. */
 export function anchorStateKey(uri: string): Uint8Array {
@@ -62,19 +79,16 @@ export function anchorWorldStateKey(uri: string): Uint8Array {
   return moduleKey(PROVENANCE_MODULE, anchorStateKey(uri));
 }
 
-/** Canonical JSON bytes (keys in sorted order by construction). */
+/** The RLP bytes of a state (see the header); `hash` and `owner` must be 0x + 64 lowercase hex digits. */
 export function encodeAnchorState(state: AnchorState): Uint8Array {
-  if (state.kind === 'path') return utf8('{"kind":"path"}');
-  return utf8(
-    JSON.stringify({
-      blocks: state.blocks,
-      hash: state.hash,
-      height: state.height,
-      kind: 'anchored',
-      owner: state.owner,
-      version: state.version,
-    }),
-  );
+  if (state.kind === 'path') return PATH_BYTES.slice();
+  return encode(ANCHORED, {
+    hash: fromHexFixed(state.hash, 32, 'anchor hash'),
+    version: state.version,
+    height: state.height,
+    owner: fromHexFixed(state.owner, 32, 'anchor owner'),
+    blocks: [...state.blocks],
+  });
 }
 
 function invalid(message: string): never {
@@ -83,51 +97,44 @@ function invalid(message: string): never {
   });
 }
 
-function isHeight(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
+/**
+ * The fields of an `anchored` state value, or undefined for a `path` one; every RLP or field-shape
+ * failure is reported as `ANCHOR_STATE_INVALID`.
+ */
+function decodeFields(value: Uint8Array): Infer<typeof ANCHORED> | undefined {
+  try {
+    const item = decodeRlpItem(value, MAX_ANCHOR_STATE_BYTES, 'anchor state');
+    if (Array.isArray(item) && item.length === 0) return undefined;
+    return ANCHORED.decode(item, 'anchor state');
+  } catch (error) {
+    if (error instanceof MeridianError) invalid(error.message);
+    throw error;
+  }
 }
 
 /**
  * Decodes and checks a state value (from a verified state proof, or from the module's own
  * state). Throws `DecodeError` code `ANCHOR_STATE_INVALID` on anything else.
  */
-export function decodeAnchorState(bytes: Uint8Array): AnchorState {
-  if (bytes.length > MAX_ANCHOR_STATE_BYTES) invalid(`${bytes.length} bytes, over MAX_ANCHOR_STATE_BYTES`);
-  let value: unknown;
-  try {
-    value = JSON.parse(fromUtf8(bytes, 'anchor state'));
-  } catch {
-    invalid('not JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid('not an object');
-  const v = value as Record<string, unknown>;
-  if (v.kind === 'path') {
-    if (Object.keys(v).length !== 1) invalid('a path state has only "kind"');
-    return { kind: 'path' };
-  }
-  if (v.kind !== 'anchored') invalid(`unknown kind ${JSON.stringify(v.kind)}`);
-  if (Object.keys(v).length !== 6)
-    invalid('an anchored state has exactly blocks, hash, height, kind, owner, version');
-  const { hash, version, height, owner, blocks } = v;
-  if (typeof hash !== 'string' || !HASH_HEX.test(hash)) invalid('hash is not 0x + 64 lowercase hex digits');
-  if (typeof owner !== 'string' || !KEY_HEX.test(owner)) invalid('owner is not a 0x-hex public key');
-  if (!Number.isSafeInteger(version) || (version as number) < 1 || (version as number) > MAX_VERSION)
-    invalid(`version ${String(version)} is out of range`);
-  if (!isHeight(height) || height < 1) invalid('height is not a positive integer');
-  if (!Array.isArray(blocks) || blocks.length === 0 || blocks.length > MAX_ANCHOR_BLOCKS)
-    invalid(`blocks must list 1..${MAX_ANCHOR_BLOCKS} heights`);
-  for (let i = 0; i < blocks.length; i++) {
-    if (!isHeight(blocks[i]) || (i > 0 && blocks[i] <= blocks[i - 1]))
-      invalid('blocks must be strictly ascending heights');
+export function decodeAnchorState(value: Uint8Array): AnchorState {
+  if (value.length > MAX_ANCHOR_STATE_BYTES) invalid(`${value.length} bytes, over MAX_ANCHOR_STATE_BYTES`);
+  const anchored = decodeFields(value);
+  if (anchored === undefined) return { kind: 'path' };
+  const { version, height, blocks } = anchored;
+  if (version < 1 || version > MAX_VERSION) invalid(`version ${version} is out of range`);
+  if (height < 1) invalid('height is not a positive integer');
+  if (blocks.length === 0) invalid(`blocks must list 1..${MAX_ANCHOR_BLOCKS} heights`);
+  for (let i = 1; i < blocks.length; i++) {
+    if (blocks[i]! <= blocks[i - 1]!) invalid('blocks must be strictly ascending heights');
   }
   if (!blocks.includes(height)) invalid('blocks must include the height of the latest version');
   return {
     kind: 'anchored',
-    hash,
-    version: version as number,
+    hash: toHex(anchored.hash),
+    version,
     height,
-    owner,
-    blocks: blocks as number[],
+    owner: toHex(anchored.owner),
+    blocks,
   };
 }
 

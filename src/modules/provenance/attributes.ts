@@ -44,7 +44,8 @@ function literalError(what: string, problem: string, hint: string): never {
 }
 
 function checkText(text: string, what: string): void {
-  if (utf8(text).length > MAX_LITERAL_BYTES) {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: short texts need no encoding to be measured.
+  if (text.length * 3 > MAX_LITERAL_BYTES && utf8(text).length > MAX_LITERAL_BYTES) {
     throw new ValidationError('LITERAL_TOO_LONG', `${what} is longer than ${MAX_LITERAL_BYTES} bytes`, {
       hint: 'store large values off the record and keep their hash (limit MAX_LITERAL_BYTES)',
     });

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../codec/bytes.ts';
-import { canonicalJson, hashRecord } from '../../codec/canonical-json.ts';
+import { toHex, utf8 } from '../../codec/bytes.ts';
+import { canonicalJson, hashRecord, referenceCanonicalJson } from '../../codec/canonical-json.ts';
+import { sha256 } from '../../crypto/sha256.ts';
 import { ValidationError } from '../../errors.ts';
+import { MAX_LITERAL_BYTES } from './attributes.ts';
 import {
   entryHash,
   entryHashHex,
@@ -15,6 +17,7 @@ import {
   nextVersion,
   validateDateTime,
   validateEntry,
+  validateRecord,
 } from './entry.ts';
 import type { ProvenanceEntry } from './model.ts';
 import { provenanceGraphArb } from './testing/arbitraries.ts';
@@ -184,6 +187,39 @@ describe('entries: validation names the broken rule', () => {
       { numRuns: 50 },
     );
   });
+
+  it('validateRecord gives the entry, its canonical JSON text and hash, and refuses what validateEntry refuses', () => {
+    fc.assert(
+      fc.property(provenanceGraphArb, (entries) => {
+        for (const e of entries) {
+          const record = validateRecord(JSON.parse(JSON.stringify(e)));
+          expect(record.entry).toEqual(e);
+          expect(record.text).toBe(canonicalJson(e));
+          expect(record.hash).toBe(toHex(hashRecord(e)));
+        }
+      }),
+      { numRuns: 30 },
+    );
+    const agent = makeAgent({ uri: AGENT, attributes: { 'prov:label': 'a' } });
+    for (const broken of [{ ...agent, version: 0 }, { ...agent, relations: [{}] }, 'x']) {
+      expect(codeOf(() => validateRecord(broken))).toBe(codeOf(() => validateEntry(broken)));
+      expect(codeOf(() => validateRecord(broken))).toBeDefined();
+    }
+    // An object whose prototype brings toJSON is hashed as canonicalJson sees it.
+    const withToJson = Object.assign(Object.create({ toJSON: () => ({ replaced: true }) }), agent);
+    expect(validateRecord(withToJson).text).toBe(canonicalJson(withToJson));
+  });
+
+  it('measures literals in UTF-8 bytes, up to MAX_LITERAL_BYTES', () => {
+    const label = (text: string) => () => makeAgent({ uri: AGENT, attributes: { 'prov:label': text } });
+    const euros = '€'.repeat(Math.floor(MAX_LITERAL_BYTES / 3)); // 3 bytes each: 4095 bytes
+    expect(codeOf(label(euros))).toBeUndefined();
+    expect(codeOf(label(`${euros}a`))).toBeUndefined();
+    expect(codeOf(label(`${euros}ab`))).toBe('LITERAL_TOO_LONG');
+    expect(codeOf(label('😀'.repeat(MAX_LITERAL_BYTES / 4 + 1)))).toBe('LITERAL_TOO_LONG');
+    expect(codeOf(label('x'.repeat(MAX_LITERAL_BYTES)))).toBeUndefined();
+    expect(codeOf(label('x'.repeat(MAX_LITERAL_BYTES + 1)))).toBe('LITERAL_TOO_LONG');
+  });
 });
 
 describe('versions', () => {
@@ -211,5 +247,19 @@ describe('versions', () => {
     expect(codeOf(() => history([v1, v3], AGENT))).toBe('BROKEN_HISTORY');
     expect(codeOf(() => latestVersions([v2, forged]))).toBe('CONFLICTING_VERSIONS');
     expect(codeOf(() => makeAgent({ uri: `${AGENT}-2` }, v1))).toBe('VERSION_MISMATCH');
+  });
+});
+
+describe('canonical form of entries', () => {
+  it('canonicalises entries exactly as the reference implementation (fast path of canonicalJson)', () => {
+    fc.assert(
+      fc.property(provenanceGraphArb, (entries) => {
+        for (const entry of entries) {
+          expect(canonicalJson(entry)).toBe(referenceCanonicalJson(entry));
+          expect(sha256(utf8(referenceCanonicalJson(entry)))).toEqual(hashRecord(entry));
+        }
+      }),
+      { numRuns: 30 },
+    );
   });
 });

@@ -6,11 +6,14 @@
  * - `validateEntry` checks an entry that came from outside (store, network, PROV-JSON): it does
  *   NOT normalise, because the hash is over the exact record; a record that is valid but not in
  *   canonical order is rejected with `ENTRY_NOT_CANONICAL`.
+ * - `validateRecord` is `validateEntry` plus the record's canonical text and its hash, computed
+ *   once (what a node stores after checking an upload against the chain).
  * - `entryKey` / `entryKeyBytes` give the trie key, `entryHash` the SHA-256 of the RFC 8785
  *   canonical JSON (`hashRecord`), which is what gets anchored.
  */
 import { toHex, utf8 } from '../../codec/bytes.ts';
 import { canonicalJson, hashRecord } from '../../codec/canonical-json.ts';
+import { sha256 } from '../../crypto/sha256.ts';
 import { ValidationError } from '../../errors.ts';
 import {
   type Attributes,
@@ -267,10 +270,16 @@ export function nextVersion<E extends ProvenanceEntry>(
 // validation of untrusted entries
 
 const COMMON_KEYS = ['attributes', 'format', 'kind', 'previous', 'relations', 'uri', 'version'];
+/** The fields of each kind of entry, sorted (the order of canonical JSON). */
+const KEY_LISTS: Record<NodeKind, readonly string[]> = {
+  entity: [...COMMON_KEYS, 'attributeKind', 'granularity', 'partOf', 'propertyName'].sort(),
+  activity: [...COMMON_KEYS, 'endedAt', 'startedAt'].sort(),
+  agent: [...COMMON_KEYS].sort(),
+};
 const KEYS_BY_KIND: Record<NodeKind, string> = {
-  entity: [...COMMON_KEYS, 'attributeKind', 'granularity', 'partOf', 'propertyName'].sort().join(','),
-  activity: [...COMMON_KEYS, 'endedAt', 'startedAt'].sort().join(','),
-  agent: [...COMMON_KEYS].sort().join(','),
+  entity: KEY_LISTS.entity.join(','),
+  activity: KEY_LISTS.activity.join(','),
+  agent: KEY_LISTS.agent.join(','),
 };
 const RELATION_KEYS = ['attributes', 'kind', 'object', 'objectEntry', 'secondary', 'time'].join(',');
 
@@ -353,6 +362,15 @@ function validateRelation(value: unknown, subjectKind: NodeKind, uri: string, in
   return value as unknown as Relation;
 }
 
+/** A validated entry with its canonical JSON text and the 0x-hex SHA-256 of that text. */
+export interface ValidatedRecord {
+  readonly entry: ProvenanceEntry;
+  /** `canonicalJson(entry)`: the exact text that was hashed. */
+  readonly text: string;
+  /** `entryHashHex(entry)`. */
+  readonly hash: string;
+}
+
 /**
  * Validates an entry from outside and returns it unchanged (typed). Checks every field's type
  * and limits, the URI hierarchy rules of an entity (uri.ts `checkHierarchy`), relation
@@ -360,6 +378,40 @@ function validateRelation(value: unknown, subjectKind: NodeKind, uri: string, in
  * parent exist, does a relation's object have the right kind) are `ProvenanceGraph`'s.
  */
 export function validateEntry(value: unknown): ProvenanceEntry {
+  return checkEntry(value).entry;
+}
+
+/**
+ * `validateEntry`, returning also the entry's canonical text and hash, computed once from what
+ * validation already serialised (same checks, same errors).
+ */
+export function validateRecord(value: unknown): ValidatedRecord {
+  const { entry, text, bytes } = checkEntry(value);
+  return { entry, text, hash: toHex(sha256(bytes)) };
+}
+
+/** Plain JSON data at the top (no prototype that could bring `toJSON`): `entryText` applies. */
+function isPlain(value: object, relations: readonly unknown[]): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  return (
+    (prototype === Object.prototype || prototype === null) &&
+    Object.getPrototypeOf(relations) === Array.prototype
+  );
+}
+
+/** The canonical JSON of a checked entry whose relations' canonical texts are `relationTexts`. */
+function entryText(value: Record<string, unknown>, kind: NodeKind, relationTexts: readonly string[]): string {
+  // The key set was checked to be exactly KEY_LISTS[kind], which is sorted (RFC 8785 order).
+  let out = '{';
+  for (const key of KEY_LISTS[kind]) {
+    if (out.length > 1) out += ',';
+    out += `"${key}":`;
+    out += key === 'relations' ? `[${relationTexts.join(',')}]` : canonicalJson(value[key]);
+  }
+  return `${out}}`;
+}
+
+function checkEntry(value: unknown): { entry: ProvenanceEntry; text: string; bytes: Uint8Array } {
   if (!isRecord(value)) bad('BAD_ENTRY', 'a provenance entry must be an object', 'see model.ts');
   const uri = value.uri;
   const kind = value.kind;
@@ -441,11 +493,12 @@ export function validateEntry(value: unknown): ProvenanceEntry {
       key,
     );
   }
-  let previousKey: string | null = null;
-  relations.forEach((r, i) => {
-    validateRelation(r, kind, key, i);
-    const k = canonicalJson(r);
-    if (previousKey !== null && !(previousKey < k)) {
+  const relationTexts: string[] = [];
+  for (let i = 0; i < relations.length; i++) {
+    validateRelation(relations[i], kind, key, i);
+    const k = canonicalJson(relations[i]);
+    const previousKey = relationTexts[i - 1];
+    if (previousKey !== undefined && !(previousKey < k)) {
       bad(
         previousKey === k ? 'DUPLICATE_RELATION' : 'ENTRY_NOT_CANONICAL',
         `entry ${key}: relations #${i - 1} and #${i} are ${previousKey === k ? 'identical' : 'out of canonical order'}`,
@@ -453,10 +506,12 @@ export function validateEntry(value: unknown): ProvenanceEntry {
         key,
       );
     }
-    previousKey = k;
-  });
+    relationTexts.push(k);
+  }
 
-  const size = utf8(canonicalJson(value)).length;
+  const text = isPlain(value, relations) ? entryText(value, kind, relationTexts) : canonicalJson(value);
+  const bytes = utf8(text);
+  const size = bytes.length;
   if (size > MAX_ENTRY_BYTES) {
     bad(
       'ENTRY_TOO_LARGE',
@@ -465,7 +520,7 @@ export function validateEntry(value: unknown): ProvenanceEntry {
       key,
     );
   }
-  return value as unknown as ProvenanceEntry;
+  return { entry: value as unknown as ProvenanceEntry, text, bytes };
 }
 
 function validateEntityFields(value: Record<string, unknown>, uri: string): void {

@@ -69,4 +69,19 @@ DROP INDEX prov_records_dataset;
 CREATE INDEX prov_records_dataset ON prov_records (dataset_uri);
 `,
   },
+  {
+    // Bulk uploads maintain only the indexes some query needs: no query selects anchors by
+    // height; a search by dataset scans the primary key's range of the dataset URI (every row of
+    // a dataset lies in it, record-store.ts `search`); rows without a time or without a
+    // secondary argument are never looked up by it (`time >= x` and `secondary = x` imply NOT NULL).
+    id: '0003-provenance-bulk-upload-indexes',
+    sql: `
+DROP INDEX prov_anchors_height;
+DROP INDEX prov_records_dataset;
+DROP INDEX prov_records_time;
+CREATE INDEX prov_records_time ON prov_records (time) WHERE time IS NOT NULL;
+DROP INDEX prov_relations_secondary;
+CREATE INDEX prov_relations_secondary ON prov_relations (secondary) WHERE secondary IS NOT NULL;
+`,
+  },
 ];

@@ -13,7 +13,7 @@
  */
 import { StoreError } from '../../errors.ts';
 import { migrate } from '../../store/migrate.ts';
-import type { SqlExecutor, SqlStore } from '../../store/sql.ts';
+import type { SqlStore } from '../../store/sql.ts';
 import type { Granularity, NodeKind, ProvenanceEntry } from './model.ts';
 import { PROVENANCE_MIGRATIONS } from './record-schema.ts';
 import { parentUri, subtreePrefix } from './uri.ts';
@@ -175,54 +175,41 @@ export class ProvenanceRecordStore {
   async anchorsOf(pairs: readonly { uri: string; hash: string }[]): Promise<Map<string, AnchorRow>> {
     const out = new Map<string, AnchorRow>();
     if (pairs.length === 0) return out;
-    const rows = await this.sql.query<Record<string, unknown>>(
-      `SELECT a.uri, a.version, a.hash, a.height
-       FROM jsonb_to_recordset($1::jsonb) AS t(uri text, hash text)
+    // Only the position of each matching pair comes back (its uri and hash are the pair's own).
+    const rows = await this.sql.query<{ n: number; version: unknown; height: unknown }>(
+      `SELECT t.n::integer AS n, a.version, a.height
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (uri text, hash text)) WITH ORDINALITY AS t(uri, hash, n)
        JOIN prov_anchors a ON a.uri = t.uri COLLATE "C" AND a.hash = t.hash`,
       [JSON.stringify(pairs.map((p) => ({ uri: p.uri, hash: p.hash })))],
     );
-    for (const row of rows.map(anchorRow)) out.set(`${row.uri} ${row.hash}`, row);
+    for (const row of rows) {
+      const { uri, hash } = pairs[row.n - 1]!;
+      out.set(`${uri} ${hash}`, { uri, hash, version: asNumber(row.version), height: asNumber(row.height) });
+    }
     return out;
   }
 
-  /** Stores validated, anchor-matched records (see the contract above). */
+  /**
+   * Stores validated, anchor-matched records (see the contract above): one statement inserts
+   * or repairs the rows and replaces the relations of exactly the rows it changed.
+   */
   async putRecords(records: readonly RecordToStore[]): Promise<PutResult[]> {
     if (records.length === 0) return [];
-    const rows = records.map(({ entry, text, hash }) => ({
+    // In a transaction although it is one statement: transactions on a store run one at a time,
+    // so two uploads of overlapping rows cannot deadlock each other on PostgreSQL.
+    const changed = await this.sql.transaction((tx) =>
+      tx.query<{ uri: string; version: unknown; inserted: boolean }>(PUT_RECORDS, [
+        JSON.stringify(records.map(recordRow)),
+      ]),
+    );
+    const status = new Map<string, 'stored' | 'repaired'>();
+    for (const row of changed)
+      status.set(`${row.uri} ${asNumber(row.version)}`, row.inserted ? 'stored' : 'repaired');
+    return records.map(({ entry }) => ({
       uri: entry.uri,
       version: entry.version,
-      hash,
-      kind: entry.kind,
-      granularity: entry.kind === 'entity' ? entry.granularity : null,
-      dataset_uri: datasetOf(entry),
-      time: timeOf(entry),
-      record: text,
+      status: status.get(`${entry.uri} ${entry.version}`) ?? 'known',
     }));
-    return this.sql.transaction(async (tx) => {
-      const changed = await tx.query<{ uri: string; version: unknown; inserted: boolean }>(
-        `INSERT INTO prov_records (uri, version, hash, kind, granularity, dataset_uri, time, record)
-         SELECT uri, version, hash, kind, granularity, dataset_uri, time, record
-         FROM jsonb_to_recordset($1::jsonb) AS t(uri text, version integer, hash text, kind text,
-           granularity text, dataset_uri text, time timestamptz, record text)
-         ON CONFLICT (uri, version) DO UPDATE SET hash = EXCLUDED.hash, record = EXCLUDED.record,
-           kind = EXCLUDED.kind, granularity = EXCLUDED.granularity, dataset_uri = EXCLUDED.dataset_uri, time = EXCLUDED.time
-         WHERE prov_records.record IS DISTINCT FROM EXCLUDED.record
-         RETURNING uri, version, (xmax = 0) AS inserted`,
-        [JSON.stringify(rows)],
-      );
-      const status = new Map<string, 'stored' | 'repaired'>();
-      for (const row of changed)
-        status.set(`${row.uri} ${asNumber(row.version)}`, row.inserted ? 'stored' : 'repaired');
-      await writeRelations(
-        tx,
-        records.filter(({ entry }) => status.has(`${entry.uri} ${entry.version}`)).map(({ entry }) => entry),
-      );
-      return records.map(({ entry }) => ({
-        uri: entry.uri,
-        version: entry.version,
-        status: status.get(`${entry.uri} ${entry.version}`) ?? 'known',
-      }));
-    });
   }
 
   /** The stored record of `uri` at `version`, or its highest stored version. */
@@ -288,7 +275,14 @@ export class ProvenanceRecordStore {
       params.push(value);
       return `$${params.length}`;
     };
-    if (filter.dataset !== undefined) where.push(`r.dataset_uri = ${param(filter.dataset)}`);
+    if (filter.dataset !== undefined) {
+      // A dataset's rows are it and rows under `dataset/` (the hierarchy rules), all inside this
+      // range of the primary key, which therefore serves the filter (no index on dataset_uri).
+      const dataset = param(filter.dataset);
+      where.push(
+        `r.uri >= ${dataset} AND r.uri < ${param(prefixEnd(subtreePrefix(filter.dataset)))} AND r.dataset_uri = ${dataset}`,
+      );
+    }
     if (filter.kind !== undefined) where.push(`r.kind = ${param(filter.kind)}`);
     if (filter.granularity !== undefined) where.push(`r.granularity = ${param(filter.granularity)}`);
     if (filter.from !== undefined) where.push(`r.time >= ${param(filter.from)}::timestamptz`);
@@ -346,21 +340,45 @@ function storedRecord(row: Record<string, unknown>): StoredRecord {
   };
 }
 
-async function writeRelations(tx: SqlExecutor, entries: readonly ProvenanceEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  const keys = entries.map((e) => ({ uri: e.uri, version: e.version }));
-  await tx.query(
-    `DELETE FROM prov_relations x USING jsonb_to_recordset($1::jsonb) AS t(uri text, version integer)
-     WHERE x.subject_uri = t.uri COLLATE "C" AND x.subject_version = t.version`,
-    [JSON.stringify(keys)],
-  );
-  const rows = entries.flatMap((e) =>
-    e.relations.map((r) => ({ s: e.uri, v: e.version, k: r.kind, o: r.object, x: r.secondary })),
-  );
-  if (rows.length === 0) return;
-  await tx.query(
-    `INSERT INTO prov_relations (subject_uri, subject_version, kind, object, secondary)
-     SELECT s, v, k, o, x FROM jsonb_to_recordset($1::jsonb) AS t(s text, v integer, k text, o text, x text)`,
-    [JSON.stringify(rows)],
-  );
+/** One `PUT_RECORDS` input row: the record's columns and its relations (`k`ind, `o`bject, secondary `x`). */
+function recordRow({ entry, text, hash }: RecordToStore) {
+  return {
+    uri: entry.uri,
+    version: entry.version,
+    hash,
+    kind: entry.kind,
+    granularity: entry.kind === 'entity' ? entry.granularity : null,
+    dataset_uri: datasetOf(entry),
+    time: timeOf(entry),
+    record: text,
+    relations: entry.relations.map((r) => ({ k: r.kind, o: r.object, x: r.secondary })),
+  };
 }
+
+/**
+ * Inserts the records of `$1` (a JSON array of `recordRow`s), overwrites a stored row of the same
+ * (uri, version) only if its text differs, and returns the rows it inserted or overwrote. The
+ * relations of exactly those rows are replaced: the sub-statements of one statement share a
+ * snapshot, so the DELETE removes the old relations and never the ones inserted beside it.
+ */
+const PUT_RECORDS = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(uri text, version integer, hash text, kind text,
+    granularity text, dataset_uri text, time timestamptz, record text, relations jsonb)
+), changed AS (
+  INSERT INTO prov_records (uri, version, hash, kind, granularity, dataset_uri, time, record)
+  SELECT uri, version, hash, kind, granularity, dataset_uri, time, record FROM input
+  ON CONFLICT (uri, version) DO UPDATE SET hash = EXCLUDED.hash, record = EXCLUDED.record,
+    kind = EXCLUDED.kind, granularity = EXCLUDED.granularity, dataset_uri = EXCLUDED.dataset_uri, time = EXCLUDED.time
+  WHERE prov_records.record IS DISTINCT FROM EXCLUDED.record
+  RETURNING uri, version, (xmax = 0) AS inserted
+), cleared AS (
+  DELETE FROM prov_relations x USING changed c
+  WHERE x.subject_uri = c.uri AND x.subject_version = c.version
+), related AS (
+  INSERT INTO prov_relations (subject_uri, subject_version, kind, object, secondary)
+  SELECT c.uri, c.version, r.k, r.o, r.x
+  FROM changed c JOIN input i ON i.uri = c.uri COLLATE "C" AND i.version = c.version,
+    jsonb_to_recordset(i.relations) AS r(k text, o text, x text)
+)
+SELECT uri, version, inserted FROM changed`;
