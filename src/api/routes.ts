@@ -78,7 +78,13 @@ const StateQuery = Type.Object({
   prove: Type.Optional(
     Type.Boolean({ default: false, description: 'include the MPT proof, the header and its certificate' }),
   ),
-  height: Type.Optional(Type.Integer({ minimum: 0, description: 'a committed height; default: the head' })),
+  height: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'a committed height whose state this node holds: the head, recent heights, and the heights it wrote its state at (at least one in 32); otherwise 404 STATE_NOT_KEPT. Default: the head',
+    }),
+  ),
 });
 const AccountParams = Type.Object({ publicKey: PublicKey });
 const ValidatorsQuery = Type.Object({

@@ -21,7 +21,7 @@ import { canonicalJson } from '../codec/canonical-json.ts';
 import { decodeRlpItem, encodeRlpItem } from '../codec/rlp.ts';
 import { uint } from '../codec/schema.ts';
 import { assert, InvariantViolation, MeridianError, ValidationError } from '../errors.ts';
-import { entriesWithPrefix, type MerklePatriciaTrie } from '../trie/index.ts';
+import type { MerklePatriciaTrie } from '../trie/index.ts';
 import type { JsonValue } from './json.ts';
 import { accountNonceKey, moduleKey } from './keys.ts';
 import type { BlockScope, Module, ModuleCall } from './module.ts';
@@ -35,6 +35,7 @@ import {
   type Receipt,
 } from './receipt.ts';
 import { indexedTrie, provenanceTrie, transactionsRoot } from './roots.ts';
+import { trieReader } from './trie-reader.ts';
 
 export interface BlockContext {
   readonly chainId: string;
@@ -308,10 +309,7 @@ async function executeInScope(
 ): Promise<ExecutedBlock> {
   const state = parent.fork();
   // Reads and scans go to the fork, which stays equal to the parent until the block's writes land below.
-  const blockState = new StateOverlay({
-    get: (key) => state.get(key),
-    entriesWithPrefix: (prefix) => entriesWithPrefix(state, prefix),
-  });
+  const blockState = new StateOverlay(trieReader(state));
   const txs: SignedTx[] = [];
   const txHashes: string[] = [];
   const receipts: Receipt[] = [];

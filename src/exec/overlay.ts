@@ -12,6 +12,13 @@ export interface StateReader {
   get(key: Uint8Array): Uint8Array | undefined;
   /** Entries whose key starts with `prefix`, in ascending key-byte order (lazily). */
   entriesWithPrefix?(prefix: Uint8Array): Iterable<[Uint8Array, Uint8Array]>;
+  /**
+   * A token for everything stored under `prefix`, for memoising what is derived from it: two
+   * calls return the same object only if nothing under `prefix` changed in between (equal
+   * contents may still give different objects). `null` when this reader cannot tell; then
+   * nothing derived from the prefix may be memoised.
+   */
+  prefixVersion?(prefix: Uint8Array): object | null;
 }
 
 /** `undefined` value = deleted in this layer. */
@@ -19,6 +26,8 @@ export type WriteSet = Map<string, { key: Uint8Array; value: Uint8Array | undefi
 
 export class StateOverlay implements StateReader {
   private readonly writes: WriteSet = new Map();
+  /** Prefixes asked about by `prefixVersion`, and whether this layer has written under them. */
+  private readonly watched = new Map<string, { prefix: Uint8Array; written: boolean }>();
 
   constructor(private readonly base: StateReader) {}
 
@@ -30,10 +39,29 @@ export class StateOverlay implements StateReader {
 
   put(key: Uint8Array, value: Uint8Array): void {
     this.writes.set(bytesKey(key), { key, value: value.length === 0 ? undefined : value });
+    this.noteWrite(key);
   }
 
   del(key: Uint8Array): void {
     this.writes.set(bytesKey(key), { key, value: undefined });
+    this.noteWrite(key);
+  }
+
+  /** The base's version while this layer has written nothing under `prefix`; `null` after. */
+  prefixVersion(prefix: Uint8Array): object | null {
+    const id = bytesKey(prefix);
+    let watch = this.watched.get(id);
+    if (watch === undefined) {
+      let written = false;
+      for (const write of this.writes.values()) written ||= startsWithBytes(write.key, prefix);
+      watch = { prefix, written };
+      this.watched.set(id, watch);
+    }
+    return watch.written ? null : (this.base.prefixVersion?.(prefix) ?? null);
+  }
+
+  private noteWrite(key: Uint8Array): void {
+    for (const watch of this.watched.values()) watch.written ||= startsWithBytes(key, watch.prefix);
   }
 
   /**

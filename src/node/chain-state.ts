@@ -10,19 +10,43 @@
  * order, each extending the head, and executes the block itself when it was
  * never seen (state transfer), so the committed state is always the result of
  * executing every committed block.
+ *
+ * Durability: every committed block (with its certificate and receipts) is
+ * written before `commit` returns. The world state is written to the node store
+ * only every `STATE_WRITE_INTERVAL` heights and at blocks that anchor
+ * provenance (whose state the provenance index reads back); in between, the
+ * states live in memory, and the upper trie nodes that every block rewrites are
+ * written once per interval instead of once per block. `ChainState.open`
+ * re-executes the committed blocks above the last written state, so a
+ * crash-restart loses nothing: committed blocks are the source of truth.
  */
 
 import type { BlockStore } from '../chain/block-store.ts';
 import { type BlockHeader, hashHeader } from '../chain/header.ts';
 import { equalBytes, fromHex, toHex, utf8 } from '../codec/bytes.ts';
+import { decodeRlpItem, encodeRlpItem } from '../codec/rlp.ts';
+import { uint } from '../codec/schema.ts';
 import type { Block, CommitCertificate } from '../consensus/pbft/types.ts';
-import { assert, ValidationError } from '../errors.ts';
+import { assert, NotFoundError, ValidationError } from '../errors.ts';
 import { type ExecutedBlock, type ExecutionEnvironment, executeBlock } from '../exec/execute.ts';
+import { provenanceTrie } from '../exec/roots.ts';
 import type { KvStore } from '../store/kv.ts';
 import { MerklePatriciaTrie } from '../trie/index.ts';
 
 /** How far a proposer's timestamp may run ahead of a validator's clock. */
 export const MAX_CLOCK_DRIFT_MS = 5_000;
+/** The world state is written to the node store at least every this many heights. */
+export const STATE_WRITE_INTERVAL = 32;
+/** Key (in the state-meta store) of the height of the last world state written to the node store. */
+const WRITTEN_HEIGHT_KEY = utf8('written-height');
+
+/** Where a chain state keeps what outlives the process besides its blocks. */
+export interface StateStores {
+  /** World-state trie nodes (and the provenance tries' nodes). */
+  readonly nodes: KvStore;
+  /** The height of the last world state written to `nodes`. */
+  readonly meta: KvStore;
+}
 
 interface SpeculativeBlock {
   readonly block: Block;
@@ -43,19 +67,66 @@ export class ChainState {
   #headHex: string;
   #headState: MerklePatriciaTrie;
   readonly #speculative = new Map<string, SpeculativeBlock>();
+  /** Committed states not yet written to the node store, by height (the head's included). */
+  readonly #unwritten = new Map<number, MerklePatriciaTrie>();
+  #writtenHeight: number;
 
-  constructor(
+  private constructor(
     private readonly blocks: BlockStore,
-    headState: MerklePatriciaTrie,
+    private readonly stores: StateStores,
     private readonly env: ExecutionEnvironment,
     private readonly now: () => number,
-    /** Where each committed block's provenance trie nodes go, so proofs can be built from `header.provenanceRoot` later. */
-    private readonly provenanceNodes?: KvStore,
+    writtenHeight: number,
+    headState: MerklePatriciaTrie,
   ) {
     assert(blocks.height !== undefined, 'chain state needs a block store with at least genesis');
     this.#head = blocks.headerAt(blocks.height)!;
     this.#headHex = toHex(hashHeader(this.#head));
     this.#headState = headState;
+    this.#writtenHeight = writtenHeight;
+  }
+
+  /**
+   * The chain state of a block store holding at least genesis, whose genesis state is written
+   * to `stores.nodes`: opens the last written world state and re-executes the committed blocks
+   * above it (checking every root), so the head state is the result of every committed block.
+   */
+  static async open(
+    blocks: BlockStore,
+    stores: StateStores,
+    env: ExecutionEnvironment,
+    now: () => number,
+  ): Promise<ChainState> {
+    const head = blocks.height;
+    assert(head !== undefined, 'chain state needs a block store with at least genesis');
+    const raw = stores.meta.get(WRITTEN_HEIGHT_KEY);
+    // Stores written before the interval existed hold every committed state: the head's is there.
+    const written =
+      raw === undefined ? head : uint.decode(decodeRlpItem(raw, 8, 'written height'), 'written height');
+    let state = MerklePatriciaTrie.open(stores.nodes, blocks.headerAt(written)!.stateRoot);
+    let writtenHeight = written;
+    const replayed = new Map<number, MerklePatriciaTrie>();
+    for (let height = written + 1; height <= head; height++) {
+      const header = blocks.headerAt(height)!;
+      const executed = await executeBlock(state, header, blocks.txsAt(height)!, env);
+      const mismatch = rootMismatch(header, executed);
+      assert(mismatch === undefined, `committed block ${height} re-executes with a different ${mismatch}`);
+      state = executed.state;
+      if (executed.anchors.length > 0) {
+        // The crash came between this block and its state write: write it now, as `commit` would have.
+        await writeState(stores.meta, state, height);
+        writtenHeight = height;
+        replayed.clear();
+      } else replayed.set(height, state);
+    }
+    const chain = new ChainState(blocks, stores, env, now, writtenHeight, state);
+    for (const [height, trie] of replayed) chain.#unwritten.set(height, trie);
+    return chain;
+  }
+
+  /** Records that genesis's state is written (call once, right after writing the genesis block). */
+  static async markGenesisWritten(meta: KvStore): Promise<void> {
+    await meta.put(WRITTEN_HEIGHT_KEY, encodeRlpItem(uint.encode(0)));
   }
 
   get head(): BlockHeader {
@@ -68,6 +139,30 @@ export class ChainState {
 
   get headState(): MerklePatriciaTrie {
     return this.#headState;
+  }
+
+  /**
+   * The committed world state at `height`: the head's and the states not yet written are in
+   * memory; older ones are read from the node store, where only every written height is
+   * complete. Throws `NotFoundError` (`STATE_NOT_KEPT`) for a height whose state this node
+   * no longer holds.
+   */
+  stateAt(height: number): MerklePatriciaTrie {
+    if (height === this.#head.height) return this.#headState;
+    const inMemory = this.#unwritten.get(height);
+    if (inMemory) return inMemory;
+    const header = height <= this.#head.height ? this.blocks.headerAt(height) : undefined;
+    if (header) {
+      try {
+        // A root in the store comes with its whole trie: nodes are written with everything below them.
+        return MerklePatriciaTrie.open(this.stores.nodes, header.stateRoot);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+    }
+    throw new NotFoundError('STATE_NOT_KEPT', `this node does not hold the world state at height ${height}`, {
+      hint: `ask for the head (${this.#head.height}), a recent height, or one this node wrote its state at (at least one in ${STATE_WRITE_INTERVAL})`,
+    });
   }
 
   /** Header of the committed head or of a speculative block, by hash. */
@@ -185,12 +280,9 @@ export class ChainState {
         `committed block ${header.height} re-executes with a different ${mismatch}`,
       );
     }
-    await executed.state.commit();
-    if (this.provenanceNodes !== undefined && executed.anchors.length > 0) {
-      const provenance = MerklePatriciaTrie.fromEntries(
-        executed.anchors.map((a) => [utf8(a.uri), a.entryHash]),
-        { store: this.provenanceNodes },
-      );
+    const anchors = executed.anchors.length > 0;
+    if (anchors) {
+      const provenance = provenanceTrie(executed.anchors, { store: this.stores.nodes });
       assert(
         equalBytes(provenance.root(), header.provenanceRoot),
         `provenance trie of ${header.height} rebuilds differently`,
@@ -204,6 +296,14 @@ export class ChainState {
       executed.encodedReceipts,
       executed.txHashes.map((h) => fromHex(h)),
     );
+    if (anchors || header.height - this.#writtenHeight >= STATE_WRITE_INTERVAL) {
+      // After the block: a written height always has its block, so a restart can resume from it.
+      await writeState(this.stores.meta, executed.state, header.height);
+      this.#writtenHeight = header.height;
+      this.#unwritten.clear();
+    } else {
+      this.#unwritten.set(header.height, executed.state);
+    }
     this.#head = header;
     this.#headHex = hashHex;
     this.#headState = executed.state;
@@ -212,6 +312,12 @@ export class ChainState {
     }
     return { block, hash, certificate, executed };
   }
+}
+
+/** Writes a committed state's new trie nodes, then records `height` as the last written one. */
+async function writeState(meta: KvStore, state: MerklePatriciaTrie, height: number): Promise<void> {
+  await state.commit();
+  await meta.put(WRITTEN_HEIGHT_KEY, encodeRlpItem(uint.encode(height)));
 }
 
 /** Why a header's time is unacceptable on top of `parent`, or undefined. */

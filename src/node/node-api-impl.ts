@@ -29,7 +29,9 @@ import type {
 } from '../api/schemas.ts';
 import type { BlockStore } from '../chain/block-store.ts';
 import { type Genesis, genesisHash } from '../chain/genesis.ts';
+import { hashHeader } from '../chain/header.ts';
 import type { Mempool } from '../chain/mempool.ts';
+import { decodeTx, txHash, txHashOfEncoded } from '../chain/transaction.ts';
 import type { ValidatorSet } from '../chain/validator-set.ts';
 import { toHex } from '../codec/bytes.ts';
 import type { JsonValue } from '../codec/json.ts';
@@ -39,8 +41,7 @@ import { readNonce } from '../exec/execute.ts';
 import type { Module } from '../exec/module.ts';
 import { runQuery } from '../exec/query.ts';
 import type { Transport } from '../net/transport.ts';
-import type { KvStore } from '../store/kv.ts';
-import { createProof, MerklePatriciaTrie } from '../trie/index.ts';
+import { createProof } from '../trie/index.ts';
 import type { ChainState } from './chain-state.ts';
 import type { NodeEvents } from './events.ts';
 import type { NodeMetrics } from './metrics.ts';
@@ -60,8 +61,6 @@ export interface NodeApiDeps {
   readonly transport: Transport;
   readonly replica: Replica;
   readonly metrics: NodeMetrics;
-  /** The trie node store: any committed height's state can be opened and proven. */
-  readonly nodes: KvStore;
   /** Which validators certify which heights. */
   readonly schedule: ValidatorSchedule;
   readonly admission: TxAdmission;
@@ -171,12 +170,13 @@ export class NodeApiImpl implements NodeApi {
   blockTxHashes(height: number): BlockTxHashesJson | undefined {
     const header = this.deps.blocks.headerAt(height);
     if (!header) return undefined;
-    const receipts = this.deps.blocks.receiptsAt(height) ?? [];
+    // Committed transactions are well formed, so their ids come from their bytes (no receipt decoding).
+    const txs = this.deps.blocks.txsAt(height) ?? [];
     return {
       height,
-      hash: headerJson(header).hash,
+      hash: toHex(hashHeader(header)),
       timestampMs: header.timestampMs,
-      txHashes: receipts.map((r) => toHex(r.txHash)),
+      txHashes: txs.map((tx) => toHex(txHashOfEncoded(tx) ?? txHash(decodeTx(tx).body))),
     };
   }
 
@@ -194,7 +194,7 @@ export class NodeApiImpl implements NodeApi {
   }
 
   stateAt(key: Uint8Array, options: { prove: boolean; height?: number }): StateProofJson {
-    const { blocks, chain, nodes } = this.deps;
+    const { blocks, chain } = this.deps;
     const height = options.height ?? chain.head.height;
     const header = blocks.headerAt(height);
     if (!header) {
@@ -202,8 +202,7 @@ export class NodeApiImpl implements NodeApi {
         hint: `the head is at ${chain.head.height}`,
       });
     }
-    const trie =
-      height === chain.head.height ? chain.headState : MerklePatriciaTrie.open(nodes, header.stateRoot);
+    const trie = chain.stateAt(height);
     const value = trie.get(key);
     const valueJson = value ? tryJson(value) : undefined;
     const base: StateProofJson = {

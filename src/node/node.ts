@@ -23,6 +23,7 @@ import { type ExecutionEnvironment, readNonce } from '../exec/execute.ts';
 import { buildGenesisState } from '../exec/genesis-state.ts';
 import type { Module } from '../exec/module.ts';
 import { transactionsRoot } from '../exec/roots.ts';
+import { trieReader } from '../exec/trie-reader.ts';
 import {
   blockGasReservation,
   contractModule,
@@ -30,13 +31,13 @@ import {
 } from '../modules/contract/contract-module.ts';
 import { GOVERNANCE_MODULE, governanceModule } from '../modules/governance/governance-module.ts';
 import { kvModule } from '../modules/kv/kv-module.ts';
-import { authorizeTx } from '../modules/membership/authorize.ts';
+import { memoisedAuthorizeTx } from '../modules/membership/authorize.ts';
 import { membershipModule } from '../modules/membership/membership-module.ts';
 import { provenanceModule } from '../modules/provenance/anchor-module.ts';
 import { TlsTransport } from '../net/tls-transport.ts';
 import { openLmdbKv } from '../store/lmdb-kv.ts';
 import { prefixedKv } from '../store/prefixed-kv.ts';
-import { EMPTY_TRIE_ROOT, MerklePatriciaTrie } from '../trie/index.ts';
+import { EMPTY_TRIE_ROOT } from '../trie/index.ts';
 import { BlockSync } from './block-sync.ts';
 import { ChainState, type CommittedBlock } from './chain-state.ts';
 import type { NodeConfig } from './config.ts';
@@ -105,19 +106,21 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
   const wal = WalStore.open(prefixedKv(kv, utf8('w/')));
   const schedule = ValidatorSchedule.open(prefixedKv(kv, utf8('v/')), genesis.validators);
 
+  const stateStores = { nodes, meta: prefixedKv(kv, utf8('s/')) };
   if (blocks.height === undefined) {
     const genesisState = buildGenesisState(genesis, modules, nodes);
     const stateRoot = genesisState.isEmpty() ? EMPTY_TRIE_ROOT : await genesisState.commit();
     await blocks.append(genesisHeader(genesis, stateRoot, EMPTY_TRIE_ROOT), [], undefined, [], []);
+    await ChainState.markGenesisWritten(stateStores.meta);
   }
-  const head = blocks.headerAt(blocks.height!)!;
-  const headState = MerklePatriciaTrie.open(nodes, head.stateRoot);
 
   let mempool: Mempool | undefined;
+  // Every transaction is admitted against the membership registry (open on chains without
+  // organisations), at the door and again when executed; one memo serves both.
+  const authorize = memoisedAuthorizeTx();
   const env: ExecutionEnvironment = {
     modules,
-    // Every transaction is admitted against the membership registry (open on chains without organisations).
-    authorize: authorizeTx,
+    authorize,
     isSignatureValid(tx, hashHex) {
       if (mempool?.hasVerified(hashHex, tx.signature)) return true;
       const ok = verifyTxSignature(tx);
@@ -130,12 +133,14 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
       return pooled && equalBytes(pooled.encoded, encoded) ? pooled : undefined;
     },
   };
-  const chain = new ChainState(blocks, headState, env, () => Date.now(), nodes);
+  const chain = await ChainState.open(blocks, stateStores, env, () => Date.now());
+  const head = chain.head;
   const provenance = provenanceServiceFor(config.sql ?? defaultSqlConfig(config.dir), {
     genesis,
     blocks,
     nodes,
     validators: (height) => schedule.setFor(height),
+    stateAt: (height) => chain.stateAt(height),
     logger,
   });
   mempool = new Mempool({
@@ -153,7 +158,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
   });
   const listen = await transport.start();
   const network = new NetworkAdmission(transport, schedule, identity.signing.publicKey, logger);
-  network.refresh(head.height, headState);
+  network.refresh(head.height, chain.headState);
   const consensusView = schedule.consensusView(head.height);
 
   const replicaConfig: ReplicaConfig = {
@@ -195,7 +200,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     metrics,
     warnings,
     () => driver?.reportPending(),
-    (tx) => authorizeTx(chain.headState, tx),
+    (tx) => authorize(trieReader(chain.headState), tx),
   );
 
   driver = new ConsensusDriver({
@@ -325,7 +330,6 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     transport,
     replica,
     metrics,
-    nodes,
     schedule,
     admission,
     events,

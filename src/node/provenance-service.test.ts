@@ -5,11 +5,9 @@
  * chain (real execution, tries and certificates). Tampering is done the way an attacker with
  * database access would: SQL statements on the stored rows.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestChain, type TestChain } from '../../test/support/provenance-chain.ts';
 import { type Fixture, MERGE_ACTIVITY, MERGED, smallMerge } from '../../test/support/provenance-fixture.ts';
@@ -27,23 +25,15 @@ import {
 } from '../modules/provenance/index.ts';
 import { openPgliteSqlStore } from '../store/pglite-sql.ts';
 import { openPostgresSqlStore } from '../store/postgres-sql.ts';
+import { dropSchemas, freshSchema, TEST_POSTGRES_URL } from '../store/postgres-test-schemas.ts';
 import type { SqlStore } from '../store/sql.ts';
 import type { ProvenanceService } from './provenance-service.ts';
 
-const POSTGRES_URL = process.env.MERIDIAN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schemas: string[] = [];
 const dirs: string[] = [];
 
 afterAll(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  if (schemas.length === 0) return;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  try {
-    await admin.connect();
-    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await admin.end().catch(() => {});
-  }
+  await dropSchemas();
 });
 
 /** Opens the same database again and again (the service closes what it opened). */
@@ -54,9 +44,8 @@ function pgliteDatabase(): () => Promise<SqlStore> {
 }
 
 function postgresDatabase(): () => Promise<SqlStore> {
-  const schema = `meridian_test_${randomBytes(6).toString('hex')}`;
-  schemas.push(schema);
-  return () => openPostgresSqlStore({ connectionString: POSTGRES_URL, schema });
+  const schema = freshSchema();
+  return () => openPostgresSqlStore({ connectionString: TEST_POSTGRES_URL, schema });
 }
 
 function serviceSuite(backend: string, database: () => () => Promise<SqlStore>): void {

@@ -36,7 +36,6 @@ import { type Genesis, genesisHash } from '../chain/genesis.ts';
 import type { BlockHeader } from '../chain/header.ts';
 import type { ValidatorSet } from '../chain/validator-set.ts';
 import { equalBytes, toHex, utf8 } from '../codec/bytes.ts';
-import { canonicalJson } from '../codec/canonical-json.ts';
 import { sha256 } from '../crypto/sha256.ts';
 import { assert, MeridianError, NotFoundError, ValidationError } from '../errors.ts';
 import {
@@ -44,7 +43,7 @@ import {
   anchorWorldStateKey,
   decodeAnchorState,
 } from '../modules/provenance/anchor-state.ts';
-import { MAX_RELATIONS_PER_ENTRY, validateEntry } from '../modules/provenance/entry.ts';
+import { MAX_RELATIONS_PER_ENTRY, validateEntry, validateRecord } from '../modules/provenance/entry.ts';
 import type { ProvenanceEntry } from '../modules/provenance/model.ts';
 import { lineageFromStore, touchedByFromStore } from '../modules/provenance/record-queries.ts';
 import {
@@ -71,6 +70,11 @@ export interface ProvenanceServiceDeps {
   readonly nodes: KvStore;
   /** The validator set that certifies a height. */
   readonly validators: (height: number) => ValidatorSet;
+  /**
+   * The committed world state at a height (`ChainState.stateAt`): recent states live in memory,
+   * not in `nodes`; the states of blocks that anchor provenance are always kept.
+   */
+  readonly stateAt: (height: number) => MerklePatriciaTrie;
   readonly logger: Logger;
   /** Opens the SQL store (e.g. `() => openSqlStore(config)`); the service closes it. */
   readonly openSql: () => Promise<SqlStore>;
@@ -185,7 +189,7 @@ export class ProvenanceService implements ProvenanceApi {
   #anchorsOf(header: BlockHeader): { uri: string; version: number; hash: string }[] {
     const height = header.height;
     const trie = MerklePatriciaTrie.open(this.#deps.nodes, header.provenanceRoot);
-    const state = MerklePatriciaTrie.open(this.#deps.nodes, header.stateRoot);
+    const state = this.#deps.stateAt(height);
     const out: { uri: string; version: number; hash: string }[] = [];
     const decoder = new TextDecoder();
     for (const [key, value] of trie.entries()) {
@@ -209,9 +213,7 @@ export class ProvenanceService implements ProvenanceApi {
     const candidates: { index: number; record: RecordToStore }[] = [];
     values.forEach((value, index) => {
       try {
-        const entry = validateEntry(value);
-        const text = canonicalJson(entry);
-        candidates.push({ index, record: { entry, text, hash: toHex(sha256(utf8(text))) } });
+        candidates.push({ index, record: validateRecord(value) });
       } catch (error) {
         if (!(error instanceof MeridianError)) throw error;
         const uri = (value as { uri?: unknown } | null)?.uri;
@@ -307,7 +309,7 @@ export class ProvenanceService implements ProvenanceApi {
   }
 
   #stateTrie(height: number): MerklePatriciaTrie {
-    return MerklePatriciaTrie.open(this.#deps.nodes, this.#deps.blocks.headerAt(height)!.stateRoot);
+    return this.#deps.stateAt(height);
   }
 
   #latest(height: number, uri: string): AnchoredState | undefined {

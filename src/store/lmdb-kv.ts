@@ -22,9 +22,12 @@ import {
  * resolves only after that commit. With lmdb's default `overlappingSync` the
  * promise would resolve at commit, before the flush.
  *
- * Atomicity: each `write` is one `db.transaction` callback; lmdb may group the
- * callbacks of one event turn into a single LMDB transaction, which keeps each
- * batch all-or-nothing and applies batches in the order `write` was called.
+ * Atomicity: each `write` is one `db.batch` block (an unconditional conditional-
+ * write block): its operations are encoded on the calling thread and applied
+ * all-or-nothing by lmdb's write thread, in the order `write` was called; lmdb may
+ * group the blocks of one event turn into a single LMDB transaction. Applying
+ * them off the event loop matters: a block's state write (thousands of trie
+ * nodes) used to hold the node's consensus for hundreds of milliseconds.
  *
  * Snapshots: `iterate` opens a read transaction when called and iterates in it;
  * the transaction ends when the iterator finishes, is `return`ed (a `for..of`
@@ -109,7 +112,7 @@ export class LmdbKvStore implements KvStore {
     const copies = checkAndCopyOps(ops);
     if (copies.length === 0) return;
     const db = this.#db;
-    const committed = db.transaction(() => {
+    const committed = db.batch(() => {
       for (const op of copies) {
         if (op.type === 'put') db.put(op.key as Buffer, op.value as Buffer);
         else db.remove(op.key as Buffer);

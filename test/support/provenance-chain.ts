@@ -12,7 +12,7 @@ import {
   validateGenesis,
 } from '../../src/chain/genesis.ts';
 import { hashHeader } from '../../src/chain/header.ts';
-import { encodeTx, signTx, verifyTxSignature } from '../../src/chain/transaction.ts';
+import { encodeTx, type SignedTx, signTx, verifyTxSignature } from '../../src/chain/transaction.ts';
 import type { ValidatorSet } from '../../src/chain/validator-set.ts';
 import { toHex, utf8 } from '../../src/codec/bytes.ts';
 import { commitVoteBytes, headerHashOf } from '../../src/consensus/pbft/messages.ts';
@@ -29,7 +29,7 @@ import type { KvStore } from '../../src/store/kv.ts';
 import { MemoryKvStore } from '../../src/store/memory-kv.ts';
 import { prefixedKv } from '../../src/store/prefixed-kv.ts';
 import type { SqlStore } from '../../src/store/sql.ts';
-import { EMPTY_TRIE_ROOT, MerklePatriciaTrie } from '../../src/trie/index.ts';
+import { EMPTY_TRIE_ROOT } from '../../src/trie/index.ts';
 
 export interface TestChain {
   readonly genesis: Genesis;
@@ -37,6 +37,12 @@ export interface TestChain {
   readonly blocks: BlockStore;
   readonly nodes: KvStore;
   readonly sender: SigningKeyPair;
+  /** The chain state the blocks are committed through. */
+  readonly state: ChainState;
+  /** Where the chain state records the height of its last written world state. */
+  readonly meta: KvStore;
+  /** A chain state opened afresh on the same stores, as a restarted node opens it. */
+  reopen(): Promise<ChainState>;
   /** Builds, certifies and commits one block holding these transactions (signed by `sender`, or `signer`). */
   commit(
     txs: readonly { kind: string; payload: unknown }[],
@@ -73,14 +79,11 @@ export async function createTestChain(options: { modules?: Module[] } = {}): Pro
   const genesisState = buildGenesisState(genesis, modules, nodes);
   const stateRoot = genesisState.isEmpty() ? EMPTY_TRIE_ROOT : await genesisState.commit();
   await blocks.append(genesisHeader(genesis, stateRoot, EMPTY_TRIE_ROOT), [], undefined, [], []);
+  const meta = prefixedKv(kv, utf8('s/'));
+  await ChainState.markGenesisWritten(meta);
   let clock = genesis.genesisTimeMs;
-  const chain = new ChainState(
-    blocks,
-    MerklePatriciaTrie.open(nodes, stateRoot),
-    { modules, isSignatureValid: (tx) => verifyTxSignature(tx) },
-    () => ++clock,
-    nodes,
-  );
+  const env = { modules, isSignatureValid: (tx: SignedTx) => verifyTxSignature(tx) };
+  const chain = await ChainState.open(blocks, { nodes, meta }, env, () => ++clock);
   const sender = generateSigningKeyPair();
   const nonces = new Map<string, number>();
 
@@ -132,6 +135,9 @@ export async function createTestChain(options: { modules?: Module[] } = {}): Pro
     blocks,
     nodes,
     sender,
+    state: chain,
+    meta,
+    reopen: () => ChainState.open(blocks, { nodes, meta }, env, () => ++clock),
     commit,
     anchor(entries, chunk = 4096) {
       // URI order: an entity always lands before (or with) the entries below it.
@@ -150,7 +156,15 @@ export async function createTestChain(options: { modules?: Module[] } = {}): Pro
       return commit(txs);
     },
     service(openSql) {
-      return new ProvenanceService({ genesis, blocks, nodes, validators: () => validators, logger, openSql });
+      return new ProvenanceService({
+        genesis,
+        blocks,
+        nodes,
+        validators: () => validators,
+        stateAt: (height) => chain.stateAt(height),
+        logger,
+        openSql,
+      });
     },
   };
 }

@@ -18,7 +18,7 @@
  */
 import type { SignedTx } from '../../chain/transaction.ts';
 import { toHex } from '../../codec/bytes.ts';
-import { ValidationError } from '../../errors.ts';
+import { MeridianError, ValidationError } from '../../errors.ts';
 import { moduleKey } from '../../exec/keys.ts';
 import type { StateReader } from '../../exec/overlay.ts';
 import {
@@ -91,21 +91,83 @@ export function requireRole(member: Member, role: string, action: string): void 
   }
 }
 
-/** The executor's `authorize` hook. Open (allows everything) on a chain without organisations. */
-export function authorizeTx(state: StateReader, tx: SignedTx): void {
-  const get: NamespaceGet = (key) => state.get(moduleKey(MEMBERSHIP_MODULE, key));
-  if (!isEnforced(get)) return;
-  const member = activeMember(get, toHex(tx.body.sender));
-  const permission = permissionFor(tx.body.kind);
+/** The permission check that follows membership: the role a transaction's kind requires. */
+function checkPermission(member: Member, kind: string): void {
+  const permission = permissionFor(kind);
   if (permission === 'member') return;
   if (permission === 'governance') {
     throw new ValidationError(
       'GOVERNANCE_ONLY',
-      `${tx.body.kind} is done by a passed governance proposal, not by a transaction`,
+      `${kind} is done by a passed governance proposal, not by a transaction`,
       {
         hint: 'propose it: `meridian gov propose` or `meridian contract deploy`',
       },
     );
   }
-  requireRole(member, permission.role, tx.body.kind);
+  requireRole(member, permission.role, kind);
+}
+
+const namespaceOf =
+  (state: StateReader): NamespaceGet =>
+  (key) =>
+    state.get(moduleKey(MEMBERSHIP_MODULE, key));
+
+/** The executor's `authorize` hook. Open (allows everything) on a chain without organisations. */
+export function authorizeTx(state: StateReader, tx: SignedTx): void {
+  const get = namespaceOf(state);
+  if (!isEnforced(get)) return;
+  checkPermission(activeMember(get, toHex(tx.body.sender)), tx.body.kind);
+}
+
+/** Senders whose membership outcome `memoisedAuthorizeTx` remembers (oldest forgotten first). */
+export const AUTHORIZATION_MEMO_SIZE = 16_384;
+const MEMBERSHIP_PREFIX = moduleKey(MEMBERSHIP_MODULE, new Uint8Array(0));
+
+/** What `activeMember` concluded about one sender at one version of the membership namespace. */
+interface MemberOutcome {
+  readonly version: object;
+  /** `open`: the chain does not enforce membership. */
+  readonly outcome: 'open' | Member | MeridianError;
+}
+
+/**
+ * `authorizeTx` with the membership lookup memoised per sender and version of the membership
+ * namespace (`StateReader.prefixVersion`): every transaction still gets the same verdict as
+ * `authorizeTx` on the same state, but a sender's record is read and decoded once per change of
+ * the registry instead of twice per transaction (admission and execution). Readers that cannot
+ * version the namespace (or have written under it) are served by `authorizeTx` directly.
+ */
+export function memoisedAuthorizeTx(
+  size = AUTHORIZATION_MEMO_SIZE,
+): (state: StateReader, tx: SignedTx) => void {
+  const memo = new Map<string, MemberOutcome>();
+  return (state, tx) => {
+    const version = state.prefixVersion?.(MEMBERSHIP_PREFIX) ?? null;
+    if (version === null) {
+      authorizeTx(state, tx);
+      return;
+    }
+    const senderHex = toHex(tx.body.sender);
+    let known = memo.get(senderHex);
+    if (known?.version !== version) {
+      known = { version, outcome: memberOutcome(namespaceOf(state), senderHex) };
+      memo.delete(senderHex);
+      if (memo.size >= size) memo.delete(memo.keys().next().value as string);
+      memo.set(senderHex, known);
+    }
+    const { outcome } = known;
+    if (outcome === 'open') return;
+    if (outcome instanceof MeridianError) throw outcome;
+    checkPermission(outcome, tx.body.kind);
+  };
+}
+
+function memberOutcome(get: NamespaceGet, senderHex: string): MemberOutcome['outcome'] {
+  if (!isEnforced(get)) return 'open';
+  try {
+    return activeMember(get, senderHex);
+  } catch (error) {
+    if (error instanceof MeridianError) return error;
+    throw error;
+  }
 }

@@ -32,11 +32,13 @@ export function permissionedModules(): Map<string, Module> {
   return new Map([kvModule, membershipModule, governanceModule, contractModule].map((m) => [m.name, m]));
 }
 
-export function permissionedEnv(): ExecutionEnvironment {
+export function permissionedEnv(
+  authorize: ExecutionEnvironment['authorize'] = authorizeTx,
+): ExecutionEnvironment {
   return {
     modules: permissionedModules(),
     isSignatureValid: (tx) => verifyTxSignature(tx),
-    authorize: authorizeTx,
+    authorize,
   };
 }
 
@@ -51,10 +53,12 @@ export interface TestChainOptions {
   readonly governance?: Partial<GovernanceSettings>;
   /** Roles granted to each member organisation. */
   readonly organizationRoles?: readonly string[];
+  /** The executor's admission hook (default `authorizeTx`; `replay` always uses `authorizeTx`). */
+  readonly authorize?: ExecutionEnvironment['authorize'];
 }
 
 export class TestChain {
-  readonly env = permissionedEnv();
+  readonly env: ExecutionEnvironment;
   readonly blocks: Uint8Array[][] = [];
   /** Receipts root of each block, in order (to compare with replicas). */
   readonly receiptsRoots: string[] = [];
@@ -66,7 +70,10 @@ export class TestChain {
     readonly regulator: SigningKeyPair,
     readonly organizations: readonly TestOrganization[],
     public state: MerklePatriciaTrie,
-  ) {}
+    authorize: ExecutionEnvironment['authorize'],
+  ) {
+    this.env = permissionedEnv(authorize);
+  }
 
   static create(options: TestChainOptions = {}): TestChain {
     const regulator = generateSigningKeyPair();
@@ -123,7 +130,13 @@ export class TestChain {
       ...(options.governance ? { governance: options.governance } : {}),
     });
     const env = permissionedEnv();
-    return new TestChain(genesis, regulator, organizations, buildGenesisState(genesis, env.modules));
+    return new TestChain(
+      genesis,
+      regulator,
+      organizations,
+      buildGenesisState(genesis, env.modules),
+      options.authorize ?? authorizeTx,
+    );
   }
 
   /** A signed, encoded transaction with the signer's next nonce. */

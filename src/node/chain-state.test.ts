@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createTestChain } from '../../test/support/provenance-chain.ts';
+import { toHex, utf8 } from '../codec/bytes.ts';
+import { encodeRlpItem } from '../codec/rlp.ts';
+import { uint } from '../codec/schema.ts';
+import { moduleKey } from '../exec/keys.ts';
+import { verifyProvenanceBundle } from '../light/provenance-verify.ts';
+import { kvModule } from '../modules/kv/kv-module.ts';
+import { makeAgent } from '../modules/provenance/entry.ts';
+import { openPgliteSqlStore } from '../store/pglite-sql.ts';
+import { STATE_WRITE_INTERVAL } from './chain-state.ts';
+
+const rootAt = (chain: Awaited<ReturnType<typeof createTestChain>>, height: number) =>
+  toHex(chain.blocks.headerAt(height)!.stateRoot);
+
+describe('ChainState: world state written every STATE_WRITE_INTERVAL heights', () => {
+  it('serves recent states from memory, written ones from the store, and refuses the rest', async () => {
+    const chain = await createTestChain({ modules: [kvModule] });
+    const top = STATE_WRITE_INTERVAL + 8;
+    for (let i = 1; i <= top; i++)
+      await chain.commit([{ kind: 'kv.put', payload: { key: `k${i}`, value: 'v' } }]);
+    for (const height of [top, top - 3, STATE_WRITE_INTERVAL, 0]) {
+      expect(toHex(chain.state.stateAt(height).root())).toBe(rootAt(chain, height));
+    }
+    expect(() => chain.state.stateAt(STATE_WRITE_INTERVAL - 5)).toThrow(
+      expect.objectContaining({ code: 'STATE_NOT_KEPT' }),
+    );
+    expect(() => chain.state.stateAt(top + 1)).toThrow(expect.objectContaining({ code: 'STATE_NOT_KEPT' }));
+  });
+
+  it('a restart re-executes the blocks above the last written state: nothing committed is lost', async () => {
+    const chain = await createTestChain({ modules: [kvModule] });
+    const top = STATE_WRITE_INTERVAL + 5;
+    for (let i = 1; i <= top; i++)
+      await chain.commit([{ kind: 'kv.put', payload: { key: `k${i}`, value: `${i}` } }]);
+    // What a crash leaves: the blocks and the state written at STATE_WRITE_INTERVAL; the rest was in memory.
+    const restarted = await chain.reopen();
+    expect(restarted.head.height).toBe(top);
+    expect(toHex(restarted.headState.root())).toBe(rootAt(chain, top));
+    expect(toHex(restarted.stateAt(top - 2).root())).toBe(rootAt(chain, top - 2));
+    expect(restarted.headState.get(moduleKey('kv', utf8(`k${top}`)))).toBeDefined();
+    // ... and it keeps committing on top of the replayed state.
+    expect(toHex(chain.state.headState.root())).toBe(toHex(restarted.headState.root()));
+  });
+
+  it('serves provenance bundles while the head state is only in memory', async () => {
+    const chain = await createTestChain({ modules: [kvModule] });
+    const agent = makeAgent({ uri: 'https://agents.example.org/surveyor' });
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-chain-state-'));
+    const service = chain.service(() => openPgliteSqlStore({ dataDir: join(dir, 'db') }));
+    try {
+      await chain.anchor([agent]);
+      expect((await service.putRecords([agent])).results[0]?.status).toBe('stored');
+      await chain.commit([{ kind: 'kv.put', payload: { key: 'after', value: 'v' } }]);
+      const bundle = await service.bundle(agent.uri, { comprehensive: false, latest: true });
+      expect(verifyProvenanceBundle(bundle).valid).toBe(true);
+    } finally {
+      await service.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes the state of every block that anchors provenance (the provenance index reads it back)', async () => {
+    const chain = await createTestChain({ modules: [kvModule] });
+    await chain.commit([{ kind: 'kv.put', payload: { key: 'a', value: 'v' } }]);
+    const anchored = await chain.anchor([makeAgent({ uri: 'https://agents.example.org/surveyor' })]);
+    await chain.commit([{ kind: 'kv.put', payload: { key: 'b', value: 'v' } }]);
+    const restarted = await chain.reopen();
+    const height = anchored.block.header.height;
+    expect(toHex(restarted.stateAt(height).root())).toBe(rootAt(chain, height));
+    expect(() => restarted.stateAt(1)).toThrow(expect.objectContaining({ code: 'STATE_NOT_KEPT' }));
+  });
+
+  it('a restart that replays a block anchoring provenance writes its state, as commit would have', async () => {
+    const chain = await createTestChain({ modules: [kvModule] });
+    await chain.commit([{ kind: 'kv.put', payload: { key: 'a', value: 'v' } }]);
+    const anchored = await chain.anchor([makeAgent({ uri: 'https://agents.example.org/surveyor' })]);
+    await chain.commit([{ kind: 'kv.put', payload: { key: 'b', value: 'v' } }]);
+    const height = anchored.block.header.height;
+    // As if the node crashed after writing the anchoring block but before its state write.
+    const [writtenKey, writtenValue] = [...chain.meta.iterate()][0]!;
+    expect(toHex(writtenValue)).toBe(toHex(encodeRlpItem(uint.encode(height))));
+    await chain.meta.put(writtenKey, encodeRlpItem(uint.encode(0)));
+    const replayed = await chain.reopen();
+    expect(toHex(replayed.stateAt(height).root())).toBe(rootAt(chain, height));
+    // The replay recorded the anchoring height as written, so the next start replays from there.
+    expect(toHex([...chain.meta.iterate()][0]![1])).toBe(toHex(encodeRlpItem(uint.encode(height))));
+  });
+});
