@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { toHex, utf8 } from '../codec/bytes.ts';
 import { generateSigningKeyPair, type SigningKeyPair } from '../crypto/ed25519.ts';
 import { Mempool } from './mempool.ts';
-import { type SignedTx, signTx } from './transaction.ts';
+import { type SignedTx, signTx, txHash } from './transaction.ts';
 
 const CHAIN = 'test-chain';
 const alice = generateSigningKeyPair();
@@ -141,5 +141,80 @@ describe('batch budgets', () => {
       (p) => `${p.senderHex === toHex(alice.publicKey) ? 'a' : 'b'}${p.tx.body.nonce}`,
     );
     expect(picked).toEqual(['a0', 'b0', 'b1']);
+  });
+});
+
+describe('Mempool ready transactions', () => {
+  const keys = [alice, bob, generateSigningKeyPair()];
+  // Signed once: signing dominates otherwise.
+  const signed = keys.map((key) => Array.from({ length: 8 }, (_, nonce) => tx(key, nonce, `p${nonce}`)));
+  const step = fc.oneof(
+    fc.record({ add: fc.tuple(fc.nat(2), fc.nat(7)) }),
+    // A block commits sender s up to nonce n (carrying transactions this pool may not hold).
+    fc.record({ commit: fc.tuple(fc.nat(2), fc.nat(8)) }),
+  );
+
+  it('counts exactly the pooled transactions with no nonce gap before them (any adds and commits)', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+        const committed: Record<string, number> = {};
+        const m = pool(committed);
+        for (const s of steps) {
+          if ('add' in s) {
+            const [k, nonce] = s.add;
+            try {
+              m.add(signed[k]![nonce]!);
+            } catch {
+              // below the committed nonce or a conflict: refused, as the pool's rules say
+            }
+          } else {
+            const [k, upTo] = s.commit;
+            const sender = toHex(keys[k]!.publicKey);
+            if ((committed[sender] ?? 0) >= upTo) continue;
+            const hashes = signed[k]!.slice(committed[sender] ?? 0, upTo).map((t) => toHex(txHash(t.body)));
+            committed[sender] = upTo;
+            m.removeCommitted(hashes, [sender]);
+          }
+          // Brute force: per sender, pooled nonces from the committed one up to the first gap.
+          let count = 0;
+          let bytes = 0;
+          keys.forEach((key, k) => {
+            for (let n = committed[toHex(key.publicKey)] ?? 0; n < 8; n++) {
+              const pooled = m.get(toHex(txHash(signed[k]![n]!.body)));
+              if (!pooled) break;
+              count++;
+              bytes += pooled.encoded.length;
+            }
+          });
+          expect(m.readyCount).toBe(count);
+          expect(m.readyBytes).toBe(bytes);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('Mempool gapped transactions', () => {
+  it('drops only transactions that waited behind a nonce gap longer than gapTtlMs', () => {
+    const clock = { ms: 0 };
+    const m = pool({}, { gapTtlMs: 1_000, now: () => clock.ms });
+    m.add(tx(alice, 0)); // ready
+    m.add(tx(alice, 2)); // behind the missing nonce 1
+    clock.ms = 600;
+    m.add(tx(bob, 5)); // behind bob's missing 0..4, younger
+    expect(m.expireGapped()).toBe(0);
+    clock.ms = 1_200;
+    expect(m.expireGapped()).toBe(1); // alice's nonce 2 only
+    expect(m.size).toBe(2);
+    expect(m.readyCount).toBe(1);
+    clock.ms = 5_000; // the ready transaction stays however old
+    expect(m.expireGapped()).toBe(1);
+    expect(m.size).toBe(1);
+    expect(m.readyCount).toBe(1);
+    // The gap can be filled later: nonce 1 then 2 again, all ready.
+    m.add(tx(alice, 1));
+    m.add(tx(alice, 2));
+    expect(m.readyCount).toBe(3);
   });
 });

@@ -12,8 +12,16 @@
  * Bounds: `maxCount` transactions and `maxBytes` encoded bytes in total, and
  * `maxPerSender` per sender; past them `add` throws `MEMPOOL_FULL` (the
  * client should retry later) instead of growing.
+ *
+ * Ready transactions: a sender's pooled transactions from its committed nonce
+ * on, up to its first missing nonce, are *ready* (a block could carry them);
+ * any after a gap wait for the missing nonce. `readyCount`/`readyBytes` are kept
+ * up to date incrementally, so consensus is told only about work it can do: a
+ * pool of gapped transactions is not "work waiting" (it once made a primary
+ * propose empty batches in a loop and replicas suspect a primary with nothing
+ * to propose).
  */
-import { toHex } from '../codec/bytes.ts';
+import { equalBytes, toHex } from '../codec/bytes.ts';
 import { ValidationError } from '../errors.ts';
 import {
   checkTxChain,
@@ -29,6 +37,8 @@ export const DEFAULT_MEMPOOL_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MEMPOOL_MAX_PER_SENDER = 1_024;
 /** A transaction whose nonce is this far ahead of the sender's committed nonce is refused. */
 export const MAX_NONCE_GAP = 1_024;
+/** A transaction still waiting behind a nonce gap this long after it came in is dropped (`expireGapped`). */
+export const DEFAULT_GAP_TTL_MS = 120_000;
 /** Verified-signature memory: hashes of transactions recently verified here, kept after they leave. */
 const VERIFIED_CACHE_LIMIT = 200_000;
 
@@ -39,6 +49,10 @@ export interface MempoolOptions {
   readonly maxCount?: number;
   readonly maxBytes?: number;
   readonly maxPerSender?: number;
+  /** How long a transaction may wait behind a nonce gap (default `DEFAULT_GAP_TTL_MS`). */
+  readonly gapTtlMs?: number;
+  /** Milliseconds clock for `gapTtlMs` (default `Date.now`). */
+  readonly now?: () => number;
 }
 
 export interface PooledTx {
@@ -47,6 +61,8 @@ export interface PooledTx {
   readonly hashHex: string;
   readonly encoded: Uint8Array;
   readonly senderHex: string;
+  /** When this pool took it (the `now` clock). */
+  readonly addedAtMs: number;
 }
 
 export interface BatchLimits {
@@ -64,16 +80,17 @@ export interface BatchLimits {
   readonly budget?: { readonly limit: number; readonly cost: (pooled: PooledTx) => number };
 }
 
-function verifiedKey(hashHex: string, signature: Uint8Array): string {
-  return hashHex + toHex(signature).slice(2);
-}
-
 export class Mempool {
   private readonly options: Required<Omit<MempoolOptions, 'chainId' | 'committedNonce'>> & MempoolOptions;
   /** sender hex -> (nonce -> tx) */
   private readonly bySender = new Map<string, Map<number, PooledTx>>();
   private readonly byHash = new Map<string, PooledTx>();
-  private readonly verified = new Set<string>();
+  /** sender hex -> its ready run: the first nonce not ready (`end`) and the run's count and bytes. */
+  private readonly ready = new Map<string, { end: number; count: number; bytes: number }>();
+  private readyTotal = 0;
+  private readyBytesTotal = 0;
+  /** Transaction id -> the signature verified for it (the same body with other signature bytes is not vouched for). */
+  private readonly verified = new Map<string, Uint8Array>();
   private totalBytes = 0;
 
   constructor(options: MempoolOptions) {
@@ -81,6 +98,8 @@ export class Mempool {
       maxCount: DEFAULT_MEMPOOL_MAX_COUNT,
       maxBytes: DEFAULT_MEMPOOL_MAX_BYTES,
       maxPerSender: DEFAULT_MEMPOOL_MAX_PER_SENDER,
+      gapTtlMs: DEFAULT_GAP_TTL_MS,
+      now: Date.now,
       ...options,
     };
   }
@@ -91,6 +110,16 @@ export class Mempool {
 
   get bytes(): number {
     return this.totalBytes;
+  }
+
+  /** Pooled transactions that a block could carry now (no nonce gap before them). */
+  get readyCount(): number {
+    return this.readyTotal;
+  }
+
+  /** Encoded bytes of the ready transactions. */
+  get readyBytes(): number {
+    return this.readyBytesTotal;
   }
 
   has(hashHex: string): boolean {
@@ -107,15 +136,16 @@ export class Mempool {
    * (an invalid one) is not vouched for.
    */
   hasVerified(hashHex: string, signature: Uint8Array): boolean {
-    return this.verified.has(verifiedKey(hashHex, signature));
+    const verified = this.verified.get(hashHex);
+    return verified !== undefined && equalBytes(verified, signature);
   }
 
   /** Records that a transaction's signature was verified here (e.g. while validating a block). */
   markVerified(hashHex: string, signature: Uint8Array): void {
-    if (this.verified.size >= VERIFIED_CACHE_LIMIT) {
-      this.verified.delete(this.verified.values().next().value as string);
+    if (this.verified.size >= VERIFIED_CACHE_LIMIT && !this.verified.has(hashHex)) {
+      this.verified.delete(this.verified.keys().next().value as string);
     }
-    this.verified.add(verifiedKey(hashHex, signature));
+    this.verified.set(hashHex, signature);
   }
 
   /**
@@ -177,12 +207,44 @@ export class Mempool {
       checkTxSignature(tx);
       this.markVerified(hashHex, tx.signature);
     }
-    const pooled: PooledTx = { tx, hash, hashHex, encoded, senderHex };
+    const pooled: PooledTx = { tx, hash, hashHex, encoded, senderHex, addedAtMs: this.options.now() };
     if (queue) queue.set(tx.body.nonce, pooled);
     else this.bySender.set(senderHex, new Map([[tx.body.nonce, pooled]]));
     this.byHash.set(hashHex, pooled);
     this.totalBytes += encoded.length;
+    const run = this.ready.get(senderHex);
+    if (run === undefined) this.refreshReady(senderHex, tx.body.sender);
+    else if (tx.body.nonce === run.end) this.extendReady(senderHex, run);
     return true;
+  }
+
+  /** Recomputes a sender's ready run from its committed nonce (after commits moved it). */
+  private refreshReady(senderHex: string, sender: Uint8Array): void {
+    const old = this.ready.get(senderHex);
+    if (old) {
+      this.readyTotal -= old.count;
+      this.readyBytesTotal -= old.bytes;
+    }
+    const queue = this.bySender.get(senderHex);
+    if (!queue) {
+      this.ready.delete(senderHex);
+      return;
+    }
+    const run = { end: this.options.committedNonce(sender), count: 0, bytes: 0 };
+    this.ready.set(senderHex, run);
+    this.extendReady(senderHex, run);
+  }
+
+  /** Grows a sender's ready run over the nonces now pooled right after it. */
+  private extendReady(senderHex: string, run: { end: number; count: number; bytes: number }): void {
+    const queue = this.bySender.get(senderHex);
+    for (let next = queue?.get(run.end); next !== undefined; next = queue!.get(run.end)) {
+      run.end++;
+      run.count++;
+      run.bytes += next.encoded.length;
+      this.readyTotal++;
+      this.readyBytesTotal += next.encoded.length;
+    }
   }
 
   /**
@@ -230,9 +292,35 @@ export class Mempool {
     return out;
   }
 
-  /** Removes committed transactions, then drops any whose nonce the committed state has passed. */
-  removeCommitted(hashes: readonly string[]): void {
-    const touched = new Set<string>();
+  /**
+   * Drops transactions that have waited behind a nonce gap for longer than `gapTtlMs` (their
+   * sender never sent the missing nonce, or it was refused); returns how many. They are not
+   * work (see `readyCount`), but would otherwise hold pool space forever.
+   */
+  expireGapped(): number {
+    const oldest = this.options.now() - this.options.gapTtlMs;
+    let dropped = 0;
+    for (const [senderHex, queue] of [...this.bySender]) {
+      const run = this.ready.get(senderHex)!; // every pooled sender has a run (`add`)
+      if (queue.size === run.count) continue; // nothing gapped
+      for (const pooled of [...queue.values()]) {
+        if (pooled.tx.body.nonce >= run.end && pooled.addedAtMs < oldest) {
+          this.delete(pooled);
+          dropped++;
+        }
+      }
+    }
+    return dropped;
+  }
+
+  /**
+   * Removes committed transactions, then drops any whose nonce the committed state has passed.
+   * `senders` names every sender of the committed block (0x hex), also those whose
+   * transactions this pool never held: their committed nonce moved, so transactions waiting
+   * here behind a gap may have become ready.
+   */
+  removeCommitted(hashes: readonly string[], senders: Iterable<string> = []): void {
+    const touched = new Set<string>(senders);
     for (const hashHex of hashes) {
       const pooled = this.byHash.get(hashHex);
       if (!pooled) continue;
@@ -246,6 +334,7 @@ export class Mempool {
       if (!first) continue;
       const committed = this.options.committedNonce(first.tx.body.sender);
       for (const pooled of [...queue.values()]) if (pooled.tx.body.nonce < committed) this.delete(pooled);
+      this.refreshReady(senderHex, first.tx.body.sender);
     }
   }
 
@@ -254,6 +343,21 @@ export class Mempool {
     this.totalBytes -= pooled.encoded.length;
     const queue = this.bySender.get(pooled.senderHex);
     queue?.delete(pooled.tx.body.nonce);
-    if (queue && queue.size === 0) this.bySender.delete(pooled.senderHex);
+    const run = this.ready.get(pooled.senderHex);
+    if (run && pooled.tx.body.nonce < run.end) {
+      // Only the run's first transaction leaves this way (commits go in nonce order): the rest stays ready.
+      run.count--;
+      run.bytes -= pooled.encoded.length;
+      this.readyTotal--;
+      this.readyBytesTotal -= pooled.encoded.length;
+    }
+    if (queue && queue.size === 0) {
+      this.bySender.delete(pooled.senderHex);
+      if (run) {
+        this.readyTotal -= run.count;
+        this.readyBytesTotal -= run.bytes;
+        this.ready.delete(pooled.senderHex);
+      }
+    }
   }
 }

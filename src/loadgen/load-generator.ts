@@ -45,6 +45,7 @@ export interface LoadResult {
   readonly ratePerSecond: number;
   readonly durationSeconds: number;
   readonly offered: number;
+  /** Offers refused for good (anything but MEMPOOL_FULL, which is retried). */
   readonly rejected: number;
   readonly committed: number;
   readonly offeredTps: number;
@@ -59,9 +60,15 @@ export interface LoadResult {
   readonly uncommitted: number;
   readonly viewChanges: number;
   readonly rejections: Readonly<Record<string, number>>;
+  /** Requests for a committed block's tx ids that failed (each retried at the next head). */
+  readonly followErrors: number;
+  /** Offers refused with MEMPOOL_FULL (503, back-pressure) and offered again a second later. */
+  readonly retried: number;
 }
 
 const TICK_MS = 20;
+/** How long a transaction refused with MEMPOOL_FULL waits before it is offered again (the API's Retry-After is 1 s). */
+const RETRY_AFTER_MS = 1_000;
 const MAX_BATCH = 1_000;
 
 interface PreparedTx {
@@ -162,13 +169,21 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let lastSeenHeight = startStatus.height;
   let windowEnd = Number.POSITIVE_INFINITY;
 
-  // Follow commits: every new head, fetch its tx hashes (catching up on any heads missed).
+  // Follow commits: every new head, fetch its tx hashes (catching up on any heads missed). An
+  // overloaded node may time a request out: that height is asked again at the next head.
   let following = Promise.resolve();
+  let followErrors = 0;
   const follow = (height: number) => {
     following = following.then(async () => {
       while (lastSeenHeight < height) {
         const next = lastSeenHeight + 1;
-        const block = await watcher.blockTxHashes(next);
+        let block: Awaited<ReturnType<typeof watcher.blockTxHashes>>;
+        try {
+          block = await watcher.blockTxHashes(next);
+        } catch {
+          followErrors++;
+          return;
+        }
         const seenAt = performance.now();
         for (const hash of block.txHashes) {
           const sent = submittedAt.get(hash);
@@ -185,31 +200,42 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   const start = performance.now();
   let offered = 0;
+  let retried = 0;
+  // Refused with MEMPOOL_FULL (503): offered again after RETRY_AFTER_MS, as a well-behaved client does;
+  // its latency still counts from its first offer.
+  const retryQueue: { tx: PreparedTx; dueAt: number }[] = [];
+  const offerDeadline = start + options.durationSeconds * 1000 + (options.drainTimeoutMs ?? 15_000);
   const inFlight = new Set<Promise<void>>();
   await new Promise<void>((resolveOffering) => {
     const tick = () => {
-      const elapsed = (performance.now() - start) / 1000;
+      const now = performance.now();
+      const elapsed = (now - start) / 1000;
       const target = Math.min(txs.length, Math.floor(elapsed * options.ratePerSecond));
       const perNode = new Map<number, PreparedTx[]>();
-      for (; offered < target; offered++) {
-        const tx = txs[offered]!;
+      const queue = (tx: PreparedTx) => {
         const list = perNode.get(tx.node) ?? [];
         list.push(tx);
         perNode.set(tx.node, list);
-      }
+      };
+      while (retryQueue.length > 0 && retryQueue[0]!.dueAt <= now) queue(retryQueue.shift()!.tx);
+      for (; offered < target; offered++) queue(txs[offered]!);
       for (const [node, list] of perNode) {
         for (let i = 0; i < list.length; i += MAX_BATCH) {
           const batch = list.slice(i, i + MAX_BATCH);
-          const now = performance.now();
-          for (const tx of batch) submittedAt.set(tx.hashHex, now);
+          const sentAt = performance.now();
+          for (const tx of batch) if (!submittedAt.has(tx.hashHex)) submittedAt.set(tx.hashHex, sentAt);
           const request = clients[node]!.submitTxBatch(batch.map((tx) => tx.encoded)).then(
             ({ results }) => {
               results.forEach((result, j) => {
-                if (result.status === 'rejected') {
-                  rejected++;
-                  rejections[result.error.code] = (rejections[result.error.code] ?? 0) + 1;
-                  submittedAt.delete(batch[j]!.hashHex);
+                if (result.status !== 'rejected') return;
+                if (result.error.code === 'MEMPOOL_FULL') {
+                  retried++;
+                  retryQueue.push({ tx: batch[j]!, dueAt: performance.now() + RETRY_AFTER_MS });
+                  return;
                 }
+                rejected++;
+                rejections[result.error.code] = (rejections[result.error.code] ?? 0) + 1;
+                submittedAt.delete(batch[j]!.hashHex);
               });
             },
             (error: unknown) => {
@@ -224,7 +250,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         }
       }
       options.onProgress?.({ elapsedSeconds: elapsed, offered, committed: latencies.length });
-      if (offered >= txs.length) resolveOffering();
+      const retrying = (retryQueue.length > 0 || inFlight.size > 0) && performance.now() < offerDeadline;
+      if (offered >= txs.length && !retrying) resolveOffering();
       else setTimeout(tick, TICK_MS);
     };
     tick();
@@ -263,5 +290,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     uncommitted: submittedAt.size,
     viewChanges: endStatus.view - startStatus.view,
     rejections,
+    followErrors,
+    retried,
   };
 }

@@ -34,6 +34,8 @@ import { encodeNodeMessage } from './wire.ts';
 
 /** A step whose outputs take longer than this to perform is logged: it delays every later input. */
 const SLOW_STEP_MS = 250;
+/** How often committed blocks trigger a sweep of transactions stuck behind a nonce gap. */
+const GAP_SWEEP_MS = 10_000;
 
 export interface ConsensusDriverDeps {
   readonly replica: Replica;
@@ -64,6 +66,7 @@ export class ConsensusDriver {
   #stopped = false;
   readonly #timers = new Map<TimerName, ReturnType<typeof setTimeout>>();
   #pendingReportScheduled = false;
+  #lastGapSweepMs = 0;
   /**
    * The block the core most recently named (in `propose`, `validate`, `commit`):
    * pending work is what could go in a batch on top of it. Undefined = the
@@ -111,10 +114,11 @@ export class ConsensusDriver {
   }
 
   /**
-   * Tells the core how many transactions could go in a new batch: pooled ones
-   * not carried by the chain of the block it most recently named (driver rule
-   * 6). Coalesced to once per tick; always re-sent, even when the numbers did
-   * not change, because the core's notion of "on top of what" may have.
+   * Tells the core how many transactions could go in a new batch: ready pooled
+   * ones (no nonce gap before them) not carried by the chain of the block it most
+   * recently named (driver rule 6). Coalesced to once per tick; always re-sent,
+   * even when the numbers did not change, because the core's notion of "on top
+   * of what" may have.
    */
   reportPending(): void {
     if (this.#pendingReportScheduled || this.#stopped) return;
@@ -124,8 +128,9 @@ export class ConsensusDriver {
       const { mempool, chain } = this.deps;
       const inFlight =
         this.#pendingBase === undefined ? new Set<string>() : chain.inFlightTxHashes(this.#pendingBase);
-      let count = mempool.size;
-      let bytes = mempool.bytes;
+      // In-flight transactions are ready ones (a block carries them), so they come off the ready totals.
+      let count = mempool.readyCount;
+      let bytes = mempool.readyBytes;
       for (const hash of inFlight) {
         const pooled = mempool.get(hash);
         if (pooled) {
@@ -133,8 +138,18 @@ export class ConsensusDriver {
           bytes -= pooled.encoded.length;
         }
       }
-      this.input({ type: 'requestsPending', count, bytes });
+      this.input({ type: 'requestsPending', count: Math.max(0, count), bytes: Math.max(0, bytes) });
     });
+  }
+
+  /** At most every GAP_SWEEP_MS: drops transactions stuck behind a nonce gap too long (`Mempool.expireGapped`). */
+  #expireGapped(): void {
+    const now = Date.now();
+    if (now - this.#lastGapSweepMs < GAP_SWEEP_MS) return;
+    this.#lastGapSweepMs = now;
+    const dropped = this.deps.mempool.expireGapped();
+    if (dropped > 0)
+      this.deps.logger.info({ dropped }, 'dropped transactions that waited too long behind a nonce gap');
   }
 
   async #pump(): Promise<void> {
@@ -142,8 +157,16 @@ export class ConsensusDriver {
       while (this.#queue.length > 0 && !this.#stopped) {
         const input = this.#queue.shift()!;
         let outputs: Output[];
+        const phaseBefore = this.deps.replica.currentPhase;
         try {
           outputs = this.deps.replica.step(input);
+          if (phaseBefore === 'normal' && this.deps.replica.currentPhase === 'viewChange') {
+            // Why the view changes is what an operator asks first (a silent primary? a slow one?).
+            this.deps.logger.warn(
+              { view: this.deps.replica.status.view, cause: viewChangeCause(input, outputs) },
+              'view change started',
+            );
+          }
         } catch (error) {
           if (error instanceof MeridianError) {
             this.deps.logger.warn(
@@ -248,7 +271,11 @@ export class ConsensusDriver {
           { height: output.block.header.height, txs: output.block.txs.length, view: output.certificate.view },
           'committed',
         );
-        this.deps.mempool.removeCommitted(committed.executed.txHashes);
+        this.deps.mempool.removeCommitted(
+          committed.executed.txHashes,
+          committed.executed.txs.map((tx) => toHex(tx.body.sender)),
+        );
+        this.#expireGapped();
         this.#pendingBase = toHex(committed.hash);
         await this.deps.onCommitted(committed);
         await this.deps.wal.maybeCompact();
@@ -321,4 +348,13 @@ export class ConsensusDriver {
     );
     return block;
   }
+}
+
+/** Why the step that fed `input` and returned `outputs` started a view change, for operators. */
+function viewChangeCause(input: Input, outputs: readonly Output[]): string {
+  if (input.type === 'timer') return `${input.name} timer`;
+  const misbehaviour = outputs.find((o) => o.type === 'misbehaviour');
+  if (misbehaviour) return `misbehaviour: ${misbehaviour.kind}`;
+  // Without a timer or a fault seen here, a message moves a replica only when f+1 others moved.
+  return input.type === 'message' ? 'peers moved to a higher view' : input.type;
 }

@@ -89,6 +89,10 @@ async function sendAndCommit(label: string): Promise<string> {
   });
   const status = await net.clients[1]!.waitForTx(hash, { timeoutMs: 30_000 });
   expect(status.status).toBe('committed');
+  // The block's transaction list (what load generators follow) names it at its index.
+  const listed = await net.clients[1]!.blockTxHashes(status.height!);
+  expect(listed.txHashes[status.index!]).toBe(hash);
+  expect(listed.hash).toBe(status.blockHash);
   return hash;
 }
 
@@ -271,4 +275,25 @@ describe('the API', () => {
     );
     await sendAndCommit('after-bad-txs');
   }, 90_000);
+
+  it('holds a transaction behind a nonce gap without treating it as work: no view change, then it commits', async () => {
+    const gapped = generateSigningKeyPair(); // an open chain: any key may send
+    const body = (nonce: number) => ({
+      chainId: net.layout.chainId,
+      sender: gapped.publicKey,
+      nonce,
+      kind: 'kv.put',
+      payload: utf8(JSON.stringify({ key: `gap-${nonce}`, value: 'v' })),
+    });
+    const before = await net.clients[0]!.status();
+    const second = await net.clients[1]!.submitTx(signTx(body(1), gapped.secretKey));
+    expect(second.status).toBe('pending');
+    // Longer than requestTimeoutMs (3 s): a replica that counted it as work would suspect the primary.
+    await new Promise((r) => setTimeout(r, 4_500));
+    expect((await net.clients[0]!.status()).view).toBe(before.view);
+    expect((await net.clients[1]!.txStatus(second.hash)).status).toBe('pending');
+    await net.clients[1]!.submitTx(signTx(body(0), gapped.secretKey));
+    const status = await net.clients[1]!.waitForTx(second.hash, { timeoutMs: 30_000 });
+    expect(status.status).toBe('committed');
+  }, 60_000);
 });

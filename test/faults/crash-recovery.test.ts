@@ -4,6 +4,7 @@
  * the crashed node must come back with every block it had committed, catch up,
  * and end with the same head hash and state root as the others.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BackgroundLoad, startBackgroundLoad } from '../support/background-load.ts';
 import { eventually, startTestDevnet, type TestDevnet } from '../support/devnet.ts';
@@ -83,6 +84,18 @@ describe('crash faults under load', () => {
       const after = await net.clients[others[0]!]!.status();
       expect(after.view).toBeGreaterThan(before.view);
       expect(after.primary).not.toBe(before.primary);
+      // The survivors say why: the dead primary went silent (a timer; a survivor may instead follow
+      // the others), never a protocol violation.
+      const causes = others.flatMap((i) =>
+        readFileSync(net.layout.nodes[i]!.logFile, 'utf8')
+          .split('\n')
+          .filter((line) => line.includes('"view change started"'))
+          .map((line) => (JSON.parse(line) as { cause: string }).cause),
+      );
+      expect(causes.some((cause) => cause.endsWith(' timer'))).toBe(true);
+      expect(
+        causes.every((cause) => cause.endsWith(' timer') || cause === 'peers moved to a higher view'),
+      ).toBe(true);
     } finally {
       net.processes.startNode(primary); // even when an assertion failed, so the next test has four nodes
     }

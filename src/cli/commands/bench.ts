@@ -94,5 +94,9 @@ export function registerBenchCommands(program: Command): void {
       );
       console.log(`view changes during the run: ${result.viewChanges}`);
       if (result.rejected > 0) console.log(`refusals: ${JSON.stringify(result.rejections)}`);
+      if (result.retried > 0)
+        console.log(`offers refused with MEMPOOL_FULL (back-pressure) and offered again: ${result.retried}`);
+      if (result.followErrors > 0)
+        console.log(`block listings that failed and were asked again: ${result.followErrors}`);
     });
 }

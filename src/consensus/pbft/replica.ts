@@ -280,6 +280,11 @@ export class Replica {
     return out;
   }
 
+  /** `status.phase` without building the whole status (the driver asks after every step). */
+  get currentPhase(): Phase {
+    return this.phase;
+  }
+
   get status(): ReplicaStatus {
     return {
       view: this.view,

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { Mempool } from '../chain/mempool.ts';
+import { encodeTx, signTx } from '../chain/transaction.ts';
+import { utf8 } from '../codec/bytes.ts';
+import { generateSigningKeyPair } from '../crypto/ed25519.ts';
+import { LogLimiter } from './log-limiter.ts';
+import { createLogger } from './logger.ts';
+import { NodeMetrics } from './metrics.ts';
+import { BACKLOG_SECONDS, MIN_BACKLOG, TxAdmission } from './tx-admission.ts';
+import type { TxGossip } from './tx-gossip.ts';
+
+const CHAIN = 'admission-test';
+const senders = Array.from({ length: 4 }, () => generateSigningKeyPair());
+let next = 0;
+
+/** A fresh, valid, signed transaction (a new sender/nonce pair each time). */
+function freshTx(): Uint8Array {
+  const i = next++;
+  const sender = senders[i % senders.length]!;
+  const body = {
+    chainId: CHAIN,
+    sender: sender.publicKey,
+    nonce: Math.floor(i / senders.length),
+    kind: 'kv.put',
+    payload: utf8(JSON.stringify({ key: `k${i}`, value: 'v' })),
+  };
+  return encodeTx(signTx(body, sender.secretKey));
+}
+
+function admissionAt(clock: { ms: number }) {
+  next = 0;
+  const mempool = new Mempool({ chainId: CHAIN, committedNonce: () => 0 });
+  const gossip = { add() {} } as unknown as TxGossip;
+  const log = new LogLimiter(createLogger({ name: 'admission-test', level: 'silent' }));
+  const admission = new TxAdmission(
+    mempool,
+    gossip,
+    new NodeMetrics(),
+    log,
+    () => {},
+    () => {},
+    () => clock.ms,
+  );
+  return { mempool, admission };
+}
+
+describe('TxAdmission back-pressure', () => {
+  it('refuses clients with MEMPOOL_FULL past MIN_BACKLOG waiting while nothing commits; peers still get in', () => {
+    const clock = { ms: 1_000_000 };
+    const { mempool, admission } = admissionAt(clock);
+    for (let i = 0; i < MIN_BACKLOG; i++) admission.admit(freshTx(), false);
+    expect(mempool.size).toBe(MIN_BACKLOG);
+    expect(() => admission.admit(freshTx(), false)).toThrow(
+      expect.objectContaining({ code: 'MEMPOOL_FULL' }),
+    );
+    expect(admission.admit(freshTx(), true).status).toBe('pending');
+    expect(mempool.size).toBe(MIN_BACKLOG + 1);
+  });
+
+  it(`follows the recent commit rate: ${BACKLOG_SECONDS} s of commits may wait, and the rate ages out`, () => {
+    const clock = { ms: 1_000_000 };
+    const { admission } = admissionAt(clock);
+    expect(admission.backlogLimit()).toBe(MIN_BACKLOG);
+    // 5 s of blocks committing 2,000 tx/s: 6,000 may wait.
+    for (let t = 0; t < 50; t++) {
+      clock.ms += 100;
+      admission.observeCommitted(
+        Array.from({ length: 200 }, (_, i) => `0x${t}-${i}`),
+        clock.ms,
+      );
+    }
+    expect(admission.backlogLimit()).toBe(BACKLOG_SECONDS * 2_000);
+    clock.ms += 10_000; // nothing committed since: back to the floor
+    expect(admission.backlogLimit()).toBe(MIN_BACKLOG);
+  });
+});
