@@ -16,7 +16,7 @@
  * then send transactions (what load benchmarks with throwaway senders need).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { ConsensusParameters } from '../chain/genesis.ts';
@@ -232,13 +232,14 @@ export class DevnetProcesses {
   /** Starts (or restarts) one validator's process. */
   startNode(index: number): ChildProcess {
     const node = this.layout.nodes[index]!;
-    const log = createWriteStream(node.logFile, { flags: 'a' });
+    // The validator writes its log file itself (not through a pipe to this process), so it can
+    // still log, and stop cleanly, once this process is gone; the IPC channel only tells it that.
+    const log = openSync(node.logFile, 'a');
     const child = spawn(process.execPath, [BIN, 'node', 'start', '--dir', node.dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', log, log, 'ipc'],
       env: { ...process.env },
     });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
+    closeSync(log);
     child.once('exit', (code, signal) => {
       if (this.#children.get(index) === child) this.#children.delete(index);
       if (!this.#stopping) this.onExit(node, code, signal);

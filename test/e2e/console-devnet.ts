@@ -6,7 +6,6 @@
  * background networking: the machine has no network beyond loopback).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -15,6 +14,7 @@ import { MeridianClient } from '../../src/api/sdk.ts';
 import type { SigningKeyPair } from '../../src/crypto/ed25519.ts';
 import { decryptKeyFile, parseKeyFile } from '../../src/crypto/keyfile.ts';
 import { type DevnetLayout, DevnetProcesses, prepareDevnet, waitForApi } from '../../src/node/devnet.ts';
+import { freePortBlock } from '../support/ports.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const CONSOLE_DIR = join(REPO, 'web/dist');
@@ -26,25 +26,6 @@ export async function ensureConsoleBuilt(): Promise<void> {
   if (existsSync(join(CONSOLE_DIR, 'index.html'))) return;
   const { build } = await import('vite');
   await build({ configFile: join(REPO, 'web/vite.config.ts'), logLevel: 'warn' });
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once('error', () => done(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-  });
-}
-
-/** A base port with `count` free ports from it, in a high range away from a developer's devnet (8600, 26600). */
-async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 41_000 + Math.floor(Math.random() * 1_500) * 10;
-    let free = true;
-    for (let p = base; p < base + count && free; p++) free = await portFree(p);
-    if (free) return base;
-  }
-  throw new Error('no free port range found for the e2e devnet');
 }
 
 /** An organisation admin of the devnet: its key file (for the browser) and its unlocked key (for the SDK). */
@@ -70,7 +51,7 @@ export interface ConsoleDevnet {
 
 export async function startConsoleDevnet(validators = 4): Promise<ConsoleDevnet> {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-console-e2e-'));
-  const base = await freePortRange(20);
+  const base = await freePortBlock(20);
   const layout = await prepareDevnet({
     dir,
     validators,

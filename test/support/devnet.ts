@@ -10,6 +10,7 @@ import { WebSocket } from 'ws';
 import { MeridianClient } from '../../src/api/sdk.ts';
 import type { ConsensusParameters } from '../../src/chain/genesis.ts';
 import { type DevnetLayout, type DevnetProcesses, launchDevnet } from '../../src/node/devnet.ts';
+import { freePortBlock } from './ports.ts';
 
 export interface TestDevnet {
   readonly dir: string;
@@ -18,8 +19,6 @@ export interface TestDevnet {
   readonly clients: MeridianClient[];
   stop(): Promise<void>;
 }
-
-let nextBase = 31_000 + Math.floor(Math.random() * 200) * 20;
 
 /**
  * Starts a devnet for a test, with the organisation registry of `meridian
@@ -32,8 +31,7 @@ export async function startTestDevnet(
 ): Promise<TestDevnet> {
   const validators = options.validators ?? 4;
   const dir = mkdtempSync(join(tmpdir(), 'meridian-devnet-'));
-  const base = nextBase;
-  nextBase += 20;
+  const base = await freePortBlock(10 + validators);
   const processes = await launchDevnet({
     dir,
     validators,

@@ -6,6 +6,9 @@ import { startNode } from '../../node/node.ts';
 import { initNodeDir, writeGenesis } from '../../node/setup.ts';
 import { readPassphrase } from '../passphrase.ts';
 
+/** How long a stopping node may take to close cleanly before it exits regardless. */
+const STOP_DEADLINE_MS = 10_000;
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new Error(`not a port: ${value}`);
@@ -68,16 +71,30 @@ export function registerNodeCommands(program: Command): void {
     .description('start the node in a directory made by `meridian init` (Ctrl-C stops it cleanly)')
     .requiredOption('-d, --dir <dir>', 'the node directory')
     .action(async (options: { dir: string }) => {
+      // Started by `meridian devnet` (an IPC channel to it): stop when it goes away, even if it was
+      // killed outright, so no validator outlives its devnet. Gone during start-up: exit at once
+      // (as safe as a crash: nothing committed is lost).
+      let stopIfOrphaned: () => void = () => process.exit(0);
+      if (process.send !== undefined) process.on('disconnect', () => stopIfOrphaned());
       const running = await startNode(loadNodeConfig(join(options.dir, 'node.json')));
       console.log(`${running.name} listening: api ${running.apiUrl}, p2p port ${running.p2pPort}`);
       let stopping = false;
       const stop = async () => {
         if (stopping) return;
         stopping = true;
+        // A stop that hangs (a peer or client that never lets go) must not keep the process: exit
+        // after STOP_DEADLINE_MS anyway, which is as safe as a crash (nothing committed is lost).
+        const deadline = setTimeout(() => {
+          console.error(`${running.name}: stop took over ${STOP_DEADLINE_MS} ms, exiting without waiting`);
+          process.exit(1);
+        }, STOP_DEADLINE_MS);
+        deadline.unref();
         await running.stop();
         process.exit(0);
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      stopIfOrphaned = () => void stop();
+      if (process.send !== undefined && !process.connected) stopIfOrphaned();
     });
 }

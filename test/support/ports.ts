@@ -1,0 +1,32 @@
+/**
+ * Free TCP port blocks for tests that start real nodes. Blocks are taken from 20000–32000: below
+ * Linux's ephemeral range (32768–60999), so a port cannot be taken between the check and the bind
+ * by an outgoing connection of another test, and away from a developer's devnet (8600, 26600).
+ */
+import { createServer } from 'node:net';
+
+const LOWEST = 20_000;
+const BLOCKS = 600;
+const BLOCK_SIZE = 20;
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
+
+/** The first port of `count` (≤ 20) consecutive ports that were all free when checked. */
+export async function freePortBlock(count: number): Promise<number> {
+  if (count > BLOCK_SIZE) throw new Error(`at most ${BLOCK_SIZE} ports per block, asked for ${count}`);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = LOWEST + Math.floor(Math.random() * BLOCKS) * BLOCK_SIZE;
+    let free = true;
+    for (let port = base; port < base + count && free; port++) free = await portFree(port);
+    if (free) return base;
+  }
+  throw new Error(
+    'no block of free ports found between 20000 and 32000: are stray test nodes running? (pgrep -af "node start")',
+  );
+}
