@@ -250,10 +250,7 @@ async function pipeline(entries: readonly ProvenanceEntry[]): Promise<PipelineRe
     const executeMs = performance.now() - t;
     t = performance.now();
     await executed.state.commit();
-    await MerklePatriciaTrie.fromEntries(
-      executed.anchors.map((a) => [utf8(a.uri), a.entryHash]),
-      { store: kv },
-    ).commit();
+    await executed.provenance.commit();
     const commitMs = performance.now() - t;
     // The node that receives the records: validate, re-hash, match to anchors, store.
     t = performance.now();

@@ -74,6 +74,8 @@ export interface ExecutedBlock {
   readonly transactionsRoot: Uint8Array;
   readonly receiptsRoot: Uint8Array;
   readonly provenanceRoot: Uint8Array;
+  /** The URI -> entry-hash trie of `anchors`, committing to the state's node store (not yet committed). */
+  readonly provenance: MerklePatriciaTrie;
   readonly txs: readonly SignedTx[];
   readonly txHashes: readonly string[];
   readonly receipts: readonly Receipt[];
@@ -347,13 +349,15 @@ async function executeInScope(
     else state.put(key, value);
   }
   const encodedReceipts = receipts.map(encodeReceipt);
+  const provenance = provenanceTrie(anchors, state);
   return {
     state,
     stateRoot: state.root(),
     transactionsRoot: transactionsRoot(encodedTxs),
     receiptsRoot: indexedTrie(encodedReceipts).root(),
     encodedReceipts,
-    provenanceRoot: provenanceTrie(anchors).root(),
+    provenanceRoot: provenance.root(),
+    provenance,
     txs,
     txHashes,
     receipts,

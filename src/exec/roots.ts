@@ -13,7 +13,7 @@ import { utf8 } from '../codec/bytes.ts';
 import { encodeRlpItem } from '../codec/rlp.ts';
 import { uint } from '../codec/schema.ts';
 import { keccak256 } from '../crypto/keccak.ts';
-import { MerklePatriciaTrie, type TrieOptions } from '../trie/index.ts';
+import { MerklePatriciaTrie } from '../trie/index.ts';
 
 export function indexKey(index: number): Uint8Array {
   return encodeRlpItem(uint.encode(index));
@@ -43,14 +43,12 @@ export function transactionsRoot(encodedTxs: readonly Uint8Array[]): Uint8Array 
 
 /**
  * Trie of URI -> entry hash; later anchors of the same URI in a block replace earlier ones.
- * `options.store` backs it with a node store (to `commit` it when the block commits).
+ * Given `beside` (the block's state), it commits to the same node store.
  */
 export function provenanceTrie(
   anchors: readonly { uri: string; entryHash: Uint8Array }[],
-  options: TrieOptions = {},
+  beside?: MerklePatriciaTrie,
 ): MerklePatriciaTrie {
-  return MerklePatriciaTrie.fromEntries(
-    anchors.map((a) => [utf8(a.uri), a.entryHash]),
-    options,
-  );
+  const entries = anchors.map((a): [Uint8Array, Uint8Array] => [utf8(a.uri), a.entryHash]);
+  return beside ? beside.withEntries(entries) : MerklePatriciaTrie.fromEntries(entries);
 }

@@ -29,7 +29,6 @@ import { uint } from '../codec/schema.ts';
 import type { Block, CommitCertificate } from '../consensus/pbft/types.ts';
 import { assert, NotFoundError, ValidationError } from '../errors.ts';
 import { type ExecutedBlock, type ExecutionEnvironment, executeBlock } from '../exec/execute.ts';
-import { provenanceTrie } from '../exec/roots.ts';
 import type { KvStore } from '../store/kv.ts';
 import { MerklePatriciaTrie } from '../trie/index.ts';
 
@@ -281,14 +280,7 @@ export class ChainState {
       );
     }
     const anchors = executed.anchors.length > 0;
-    if (anchors) {
-      const provenance = provenanceTrie(executed.anchors, { store: this.stores.nodes });
-      assert(
-        equalBytes(provenance.root(), header.provenanceRoot),
-        `provenance trie of ${header.height} rebuilds differently`,
-      );
-      await provenance.commit();
-    }
+    if (anchors) await executed.provenance.commit();
     await this.blocks.append(
       header,
       block.txs,

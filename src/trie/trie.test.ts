@@ -327,6 +327,27 @@ describe('fork', () => {
   });
 });
 
+describe('withEntries', () => {
+  it('builds the trie of its entries in the same node store, committed beside the original', async () => {
+    const store = new MapKvStore();
+    const state = new MerklePatriciaTrie({ store });
+    state.put(utf8('state-key'), utf8('state value, long enough to be stored as its own node'));
+    const entries: [Uint8Array, Uint8Array][] = Array.from({ length: 50 }, (_, i) => [
+      utf8(`geo://city/roads/${i}`),
+      keccak256(utf8(String(i))),
+    ]);
+    const beside = state.withEntries(entries);
+    expect(toHex(beside.root())).toBe(toHex(MerklePatriciaTrie.fromEntries(entries).root()));
+    expect(toHex(state.get(utf8('state-key'))!)).toBe(
+      toHex(utf8('state value, long enough to be stored as its own node')),
+    );
+    const root = await beside.commit();
+    const reopened = MerklePatriciaTrie.open(store, root);
+    expect(reopened.get(entries[7]![0])).toEqual(entries[7]![1]);
+    await expect(new MerklePatriciaTrie().withEntries(entries).commit()).rejects.toThrow(/no node store/);
+  });
+});
+
 describe('entriesWithPrefix', () => {
   it('yields exactly the entries whose key has the prefix, in key order, for any prefix', () => {
     fc.assert(

@@ -126,6 +126,19 @@ export class MerklePatriciaTrie {
     return copy;
   }
 
+  /**
+   * A new trie of `entries` (as `fromEntries`) that commits to this trie's node store and shares
+   * its read cache: for a trie built beside the state, such as a block's provenance trie.
+   */
+  withEntries(entries: readonly TrieEntry[]): MerklePatriciaTrie {
+    const trie = MerklePatriciaTrie.fromEntries(entries, {
+      ...(this.#store ? { store: this.#store } : {}),
+      cacheSize: this.#cacheSize,
+    });
+    trie.#cache = this.#cache;
+    return trie;
+  }
+
   /** The root hash (32 bytes). `EMPTY_TRIE_ROOT` when empty. The root is always hashed, even if short. */
   root(): Uint8Array {
     const root = this.#root;
