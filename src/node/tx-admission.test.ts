@@ -57,6 +57,44 @@ describe('TxAdmission back-pressure', () => {
     expect(mempool.size).toBe(MIN_BACKLOG + 1);
   });
 
+  it('throws one refusal while the backlog stays full, and a new one once the limit moves', () => {
+    const clock = { ms: 1_000_000 };
+    const { mempool, admission } = admissionAt(clock);
+    for (let i = 0; i < MIN_BACKLOG; i++) admission.admit(freshTx(), false);
+    const refusal = () => {
+      try {
+        admission.admit(freshTx(), false);
+      } catch (error) {
+        return error;
+      }
+      throw new Error('admitted past the backlog limit');
+    };
+    const first = refusal();
+    expect(refusal()).toBe(first);
+    expect(first).toMatchObject({
+      code: 'MEMPOOL_FULL',
+      message: expect.stringContaining(String(MIN_BACKLOG)),
+    });
+    // The network commits 1,000 tx/s for 5 s: the limit rises to 3,000 and clients get in again.
+    for (let t = 0; t < 50; t++) {
+      clock.ms += 100;
+      admission.observeCommitted([], clock.ms);
+    }
+    for (let t = 0; t < 50; t++)
+      admission.observeCommitted(
+        Array.from({ length: 100 }, (_, i) => `${t}-${i}`),
+        clock.ms,
+      );
+    expect(admission.admit(freshTx(), false).status).toBe('pending');
+    while (mempool.readyCount < admission.backlogLimit()) admission.admit(freshTx(), false);
+    const second = refusal();
+    expect(second).not.toBe(first);
+    expect(second).toMatchObject({
+      code: 'MEMPOOL_FULL',
+      message: expect.stringContaining(String(BACKLOG_SECONDS * 1_000)),
+    });
+  });
+
   it(`follows the recent commit rate: ${BACKLOG_SECONDS} s of commits may wait, and the rate ages out`, () => {
     const clock = { ms: 1_000_000 };
     const { admission } = admissionAt(clock);

@@ -42,6 +42,8 @@ export class TxAdmission {
   /** Committed transaction counts of recent blocks, oldest first (within RATE_WINDOW_MS). */
   readonly #recentCommits: { atMs: number; count: number }[] = [];
   #recentCount = 0;
+  /** The refusal thrown while the backlog stays at or over `limit` (see `#checkBacklog`). */
+  #full: { limit: number; error: ValidationError } | undefined;
 
   constructor(
     private readonly mempool: Mempool,
@@ -113,16 +115,24 @@ export class TxAdmission {
   }
 
   #checkBacklog(): void {
-    const waiting = this.mempool.readyCount;
     const limit = this.backlogLimit();
-    if (waiting < limit) return;
-    throw new ValidationError(
-      'MEMPOOL_FULL',
-      `${waiting} transactions are already waiting here for a block, more than the network commits in ${BACKLOG_SECONDS} s at its recent rate`,
-      {
-        hint: 'retry in a moment (the 503 carries Retry-After); the network is committing as fast as it can',
-      },
-    );
+    if (this.mempool.readyCount < limit) {
+      this.#full = undefined;
+      return;
+    }
+    // One error per episode of fullness and limit: an overloaded node refuses thousands of offers a
+    // second, and building each refusal's Error (its stack) would take CPU from committing.
+    if (this.#full?.limit !== limit) {
+      const error = new ValidationError(
+        'MEMPOOL_FULL',
+        `${limit} or more transactions are already waiting here for a block, more than the network commits in ${BACKLOG_SECONDS} s at its recent rate`,
+        {
+          hint: 'retry in a moment (the 503 carries Retry-After); the network is committing as fast as it can',
+        },
+      );
+      this.#full = { limit, error };
+    }
+    throw this.#full.error;
   }
 
   /**
