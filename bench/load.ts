@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { decryptKeyFile, parseKeyFile } from '../src/crypto/keyfile.ts';
 import { type LoadResult, runLoad } from '../src/loadgen/load-generator.ts';
+import { freePortBlock } from '../src/net/free-ports.ts';
 import { launchDevnet } from '../src/node/devnet.ts';
 import { formatNumber, renderTable } from './lib/table.ts';
 
@@ -38,7 +39,7 @@ function sustained(result: LoadResult): boolean {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-load-'));
-const base = 36_000 + Math.floor(Math.random() * 100) * 20;
+const base = await freePortBlock(10 + validators);
 console.error(`starting a ${validators}-validator devnet in ${dir} ...`);
 const devnet = await launchDevnet({
   dir,

@@ -50,6 +50,7 @@ import { provenanceModule } from '../src/modules/provenance/anchor-module.ts';
 import { validateRecord } from '../src/modules/provenance/entry.ts';
 import type { ProvenanceEntry } from '../src/modules/provenance/model.ts';
 import { ProvenanceRecordStore } from '../src/modules/provenance/record-store.ts';
+import { freePortBlock } from '../src/net/free-ports.ts';
 import { launchDevnet } from '../src/node/devnet.ts';
 import { openLmdbKv } from '../src/store/lmdb-kv.ts';
 import { openPgliteSqlStore } from '../src/store/pglite-sql.ts';
@@ -318,7 +319,7 @@ interface DevnetResult {
 async function startDevnet() {
   for (let attempt = 0; ; attempt++) {
     const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-provenance-'));
-    const base = 42_000 + Math.floor(Math.random() * 400) * 20;
+    const base = await freePortBlock(14);
     try {
       const devnet = await launchDevnet({
         dir,

@@ -13,8 +13,8 @@ import { WebSocket } from 'ws';
 import { MeridianClient } from '../../src/api/sdk.ts';
 import type { SigningKeyPair } from '../../src/crypto/ed25519.ts';
 import { decryptKeyFile, parseKeyFile } from '../../src/crypto/keyfile.ts';
+import { freePortBlock } from '../../src/net/free-ports.ts';
 import { type DevnetLayout, DevnetProcesses, prepareDevnet, waitForApi } from '../../src/node/devnet.ts';
-import { freePortBlock } from '../support/ports.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const CONSOLE_DIR = join(REPO, 'web/dist');

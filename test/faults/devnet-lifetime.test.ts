@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePortBlock } from '../../src/net/free-ports.ts';
 import { eventually } from '../support/devnet.ts';
-import { freePortBlock } from '../support/ports.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/meridian.js');
 const dir = mkdtempSync(join(tmpdir(), 'meridian-devnet-lifetime-'));

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { MeridianClient } from '../../src/api/sdk.ts';
 import type { ConsensusParameters } from '../../src/chain/genesis.ts';
+import { freePortBlock } from '../../src/net/free-ports.ts';
 import { type DevnetLayout, type DevnetProcesses, launchDevnet } from '../../src/node/devnet.ts';
-import { freePortBlock } from './ports.ts';
 
 export interface TestDevnet {
   readonly dir: string;

@@ -1,7 +1,7 @@
 /**
- * Free TCP port blocks for tests that start real nodes. Blocks are taken from 20000–32000: below
- * Linux's ephemeral range (32768–60999), so a port cannot be taken between the check and the bind
- * by an outgoing connection of another test, and away from a developer's devnet (8600, 26600).
+ * Free TCP port blocks for throwaway devnets (tests, benchmarks). Blocks are taken from
+ * 20000–32000: below Linux's ephemeral range (32768–60999), so an outgoing connection cannot take a
+ * port between the check and the bind, and away from a developer's devnet (8600, 26600).
  */
 import { createServer } from 'node:net';
 
@@ -27,6 +27,6 @@ export async function freePortBlock(count: number): Promise<number> {
     if (free) return base;
   }
   throw new Error(
-    'no block of free ports found between 20000 and 32000: are stray test nodes running? (pgrep -af "node start")',
+    'no block of free ports found between 20000 and 32000: are stray nodes running? (pgrep -af "node start")',
   );
 }
