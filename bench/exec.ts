@@ -4,8 +4,10 @@
  * 256 senders): decoding, hashing, signature verification (what admission
  * pays once per node), and block execution of 1,024-transaction blocks on a
  * growing state (what the primary and every backup pay). The peer is the
- * Ed25519 verify alone: the physical floor of admission.
+ * Ed25519 verify alone: the physical floor of admission, with libsodium (what the
+ * node backend uses, ADR 0007) and with OpenSSL's node:crypto (what it used before).
  */
+import { createPublicKey, type KeyObject, verify as opensslVerify } from 'node:crypto';
 
 import {
   decodeTx,
@@ -13,6 +15,7 @@ import {
   signTx,
   txHash,
   txHashOfEncoded,
+  txSigningBytes,
   verifyTxSignature,
 } from '../src/chain/transaction.ts';
 import { utf8 } from '../src/codec/bytes.ts';
@@ -44,6 +47,19 @@ const blocks = Array.from({ length: BLOCKS }, (_, b) =>
     );
   }),
 );
+
+const opensslKeys = new Map<string, KeyObject>();
+/** The sender's key as an OpenSSL key object, made once per sender (as the node backend did). */
+function opensslKey(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey).toString('hex');
+  let key = opensslKeys.get(id);
+  if (key === undefined) {
+    const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), publicKey]);
+    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    opensslKeys.set(id, key);
+  }
+  return key;
+}
 
 function perTx(run: () => void, repeats = 5): number {
   run(); // warm-up
@@ -77,10 +93,18 @@ const rows: [string, number][] = [
     ),
   ],
   [
-    'Ed25519 verify (the floor)',
+    'Ed25519 verify, libsodium (the floor)',
     perTx(() =>
       decoded.forEach((t) => {
         verifyTxSignature(t);
+      }),
+    ),
+  ],
+  [
+    'peer: Ed25519 verify, OpenSSL (node:crypto, key objects cached)',
+    perTx(() =>
+      decoded.forEach((t) => {
+        opensslVerify(null, txSigningBytes(t.body), opensslKey(t.body.sender), t.signature);
       }),
     ),
   ],

@@ -104,16 +104,17 @@ export function txHashOfEncoded(encoded: Uint8Array): Uint8Array | undefined {
   return keccak256(encoded.subarray(outer.payloadStart, end));
 }
 
-function signingBytes(body: TxBody): Uint8Array {
+/** The 32 bytes a transaction's signature covers: keccak-256 of the signing domain and the RLP body. */
+export function txSigningBytes(body: TxBody): Uint8Array {
   return keccak256(concatBytes(SIGNING_DOMAIN, encodeTxBody(body)));
 }
 
 export function signTx(body: TxBody, secretKey: Uint8Array): SignedTx {
-  return { body, signature: sign(secretKey, signingBytes(body)) };
+  return { body, signature: sign(secretKey, txSigningBytes(body)) };
 }
 
 export function verifyTxSignature(tx: SignedTx): boolean {
-  return verify(tx.body.sender, signingBytes(tx.body), tx.signature);
+  return verify(tx.body.sender, txSigningBytes(tx.body), tx.signature);
 }
 
 /** Throws `ValidationError` `TX_WRONG_CHAIN` unless the transaction names this chain. */

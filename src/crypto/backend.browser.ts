@@ -21,10 +21,14 @@ export function ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
   return ed25519.sign(message, seed);
 }
 
+/**
+ * The node backend's rules (libsodium's, ADR 0007): RFC 8032 strict (`zip215: false`: canonical
+ * encodings; small-order keys refused), and a small-order R refused too, which noble alone accepts.
+ */
 export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
   try {
-    // zip215: false = RFC 8032 strict rules, which is what OpenSSL (the node backend) applies.
+    if (ed25519.Point.fromBytes(signature.subarray(0, 32)).isSmallOrder()) return false;
     return ed25519.verify(signature, message, publicKey, { zip215: false });
   } catch {
     return false;

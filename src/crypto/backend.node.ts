@@ -1,11 +1,13 @@
 /**
  * Node implementation of the crypto backend (selected by package.json `imports`
- * `#crypto-backend`, condition `default`). Native OpenSSL: Ed25519 runs ~12x
- * faster than the pure-JS fallback, which matters on the consensus hot path.
+ * `#crypto-backend`, condition `default`). Native code: OpenSSL for hashing and
+ * signing, libsodium for verifying (ADR 0007); ~12x faster than the pure-JS
+ * fallback, which matters on the consensus hot path.
  * `backend.browser.ts` implements the same exports with @noble; a test checks
  * the two agree byte for byte.
  */
-import { createPrivateKey, createPublicKey, hash, type KeyObject, sign, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hash, type KeyObject, sign } from 'node:crypto';
+import sodium from 'sodium-native';
 
 export const backendName = 'node';
 
@@ -18,10 +20,9 @@ export function sha256(data: Uint8Array): Uint8Array {
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
-// KeyObject construction costs about as much as a verify, so both caches matter.
+// KeyObject construction costs about as much as a signature, so signing keys are cached.
 // Bounded: a flood of distinct keys evicts the oldest entries instead of growing.
 const MAX_CACHED_KEYS = 20_000;
-const publicKeyCache = new Map<string, KeyObject>();
 const privateKeyCache = new Map<string, KeyObject>();
 
 function cached(cache: Map<string, KeyObject>, id: string, make: () => KeyObject): KeyObject {
@@ -41,13 +42,6 @@ function privateKeyObject(seed: Uint8Array): KeyObject {
   );
 }
 
-function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  const id = Buffer.from(publicKey).toString('hex');
-  return cached(publicKeyCache, id, () =>
-    createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' }),
-  );
-}
-
 /** Ed25519 public key (32 bytes) of a 32-byte seed. */
 export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
   const spki = createPublicKey(privateKeyObject(seed)).export({ format: 'der', type: 'spki' });
@@ -59,12 +53,18 @@ export function ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
   return new Uint8Array(sign(null, message, privateKeyObject(seed)));
 }
 
-/** RFC 8032 verification; false (never a throw) for any malformed key or signature. */
+/**
+ * Ed25519 verification with libsodium's rules (ADR 0007): RFC 8032 with canonical encodings of the
+ * key, R and S, and small-order keys and R refused. Those rules refuse the weak keys under which
+ * one signature verifies for many messages (OpenSSL accepts them), and libsodium verifies about
+ * 1.7x faster. False (never a throw) for any malformed key or signature.
+ */
 export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
-  try {
-    return verify(null, message, publicKeyObject(publicKey), signature);
-  } catch {
-    return false;
-  }
+  return sodium.crypto_sign_verify_detached(asBuffer(signature), asBuffer(message), asBuffer(publicKey));
+}
+
+/** A Buffer view of the same bytes (no copy), for APIs typed with Buffer. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

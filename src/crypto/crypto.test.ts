@@ -1,3 +1,4 @@
+import { createPublicKey, verify as opensslVerify } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex, utf8 } from '../codec/bytes.ts';
@@ -66,6 +67,54 @@ describe('Ed25519', () => {
     expect(verify(pair.publicKey.slice(0, 31), message, sig)).toBe(false);
     expect(verify(pair.publicKey, message, sig.slice(0, 63))).toBe(false);
     expect(verify(new Uint8Array(32).fill(0xff), message, sig)).toBe(false);
+  });
+
+  /** Verification with OpenSSL's rules (node:crypto), which the validators used before ADR 0007. */
+  function opensslAccepts(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), publicKey]);
+    return opensslVerify(
+      null,
+      message,
+      createPublicKey({ key: spki, format: 'der', type: 'spki' }),
+      signature,
+    );
+  }
+
+  // The eight points of small order (libsodium refuses them as keys and as R; see ADR 0007).
+  const SMALL_ORDER = [
+    '0x0100000000000000000000000000000000000000000000000000000000000000',
+    '0xecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    '0x0000000000000000000000000000000000000000000000000000000000000000',
+    '0x0000000000000000000000000000000000000000000000000000000000000080',
+    '0x26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+    '0x26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+    '0xc7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+    '0xc7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+  ].map((h) => fromHex(h));
+
+  it('refuses every signature under a small-order key, where one signature (R = identity, S = 0) fits many messages', () => {
+    const forged = new Uint8Array(64);
+    forged.set(SMALL_ORDER[0]!); // R = the identity, S = 0
+    const messages = Array.from({ length: 64 }, (_, i) => utf8(`transfer ${i}`));
+    // OpenSSL's rules accept it under the identity key for every message: anyone could sign as it.
+    expect(messages.every((m) => opensslAccepts(SMALL_ORDER[0]!, m, forged))).toBe(true);
+    for (const backend of [node, browser]) {
+      for (const key of SMALL_ORDER) {
+        expect(messages.filter((m) => backend.ed25519Verify(key, m, forged))).toEqual([]);
+      }
+    }
+  });
+
+  it('refuses a signature whose R is small order, even when the key owner made it', () => {
+    // Made with seed 0x07…07 and R = identity (S = H(R‖A‖M)·a mod L); OpenSSL accepts it.
+    const key = fromHex('0xea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c');
+    const signature = fromHex(
+      '0x01000000000000000000000000000000000000000000000000000000000000003d0bbf5a4ed793ead3f7b10780839e942adb184cbef90ff5eb180831f811eb05',
+    );
+    expect(toHex(node.ed25519PublicKey(new Uint8Array(32).fill(7)))).toBe(toHex(key));
+    expect(opensslAccepts(key, utf8('hello'), signature)).toBe(true);
+    expect(node.ed25519Verify(key, utf8('hello'), signature)).toBe(false);
+    expect(browser.ed25519Verify(key, utf8('hello'), signature)).toBe(false);
   });
 
   it('rebuilds the same public key from a stored secret and refuses a wrong-length secret', () => {
