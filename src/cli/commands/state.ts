@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { genesisValidatorSet, parseGenesis } from '../../chain/genesis.ts';
 import { ValidatorSet } from '../../chain/validator-set.ts';
-import { fromHexFixed, fromUtf8, toHex, utf8 } from '../../codec/bytes.ts';
+import { fromHexFixed, toHex, utf8 } from '../../codec/bytes.ts';
 import { verifyStateProof } from '../../light/verify-state.ts';
 import { addNodeOption, clientFor, printJson } from '../client.ts';
+import { readableStateValue } from '../state-value.ts';
 
 export function registerStateCommands(program: Command): void {
   const state = program.command('state').description('read the world state');
@@ -44,7 +45,7 @@ export function registerStateCommands(program: Command): void {
             ? JSON.stringify(answer.valueJson)
             : answer.value === null
               ? '(absent)'
-              : tryText(answer.value);
+              : readableStateValue(keyBytes, answer.value);
         console.log(`${key} at height ${answer.height}: ${shown}`);
         if (!options.prove) return;
         let validators: ValidatorSet;
@@ -72,12 +73,4 @@ export function registerStateCommands(program: Command): void {
       }
     },
   );
-}
-
-function tryText(hex: string): string {
-  try {
-    return fromUtf8(fromHexFixed(hex, (hex.length - 2) / 2));
-  } catch {
-    return hex;
-  }
 }
