@@ -17,6 +17,7 @@ import { toHex, utf8 } from '../codec/bytes.ts';
 import { generateSigningKeyPair, type SigningKeyPair } from '../crypto/ed25519.ts';
 import { MeridianError } from '../errors.ts';
 import { signStatement } from '../modules/membership/statement.ts';
+import { nodeFetch } from './node-fetch.ts';
 
 export interface LoadOptions {
   /** API URLs of the nodes to submit to (round-robin by sender). */
@@ -157,7 +158,10 @@ async function prepare(chainId: string, options: LoadOptions, client: MeridianCl
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const clients = options.nodes.map((url) => new MeridianClient(url, { WebSocket: WebSocket as never }));
+  const http = nodeFetch();
+  const clients = options.nodes.map(
+    (url) => new MeridianClient(url, { WebSocket: WebSocket as never, fetch: http.fetch }),
+  );
   const watcher = clients[0]!;
   const txs = await prepare((await watcher.status()).chainId, options, watcher);
   const startStatus = await watcher.status();
@@ -271,6 +275,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   await following;
   const endStatus = await watcher.status();
   for (const client of clients) client.close();
+  http.close();
   const sorted = latencies.slice().sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
