@@ -144,6 +144,7 @@ if (json) {
         p99_ms: s.latencyMs.p99,
         uncommitted: s.uncommitted,
         refused: s.rejected,
+        refused_by_code: s.rejections,
         retried: s.retried,
         view_changes: s.viewChanges,
       })),
