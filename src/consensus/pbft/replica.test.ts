@@ -83,6 +83,23 @@ describe('Replica driver contract', () => {
     );
   });
 
+  it('after an empty proposal, asks again only when the batch timer fires, however much work is reported', () => {
+    const replica = createReplica(config({ parameters: { ...SIM_PARAMETERS, maxBatchCount: 2 } }));
+    replica.step({ type: 'start' });
+    const proposes = (outputs: ReturnType<typeof replica.step>) =>
+      outputs.filter((o) => o.type === 'propose');
+    expect(proposes(replica.step({ type: 'requestsPending', count: 5, bytes: 50 }))).toHaveLength(1);
+    // The node could build nothing (all ready work already in flight): no immediate second ask,
+    // the batch timer instead.
+    const empty = replica.step({ type: 'proposal', height: 1, block: null });
+    expect(proposes(empty)).toEqual([]);
+    expect(empty).toContainEqual({ type: 'setTimer', name: 'batch', ms: 20 });
+    expect(proposes(replica.step({ type: 'requestsPending', count: 5, bytes: 50 }))).toEqual([]);
+    expect(proposes(replica.step({ type: 'timer', name: 'batch' }))).toMatchObject([
+      { type: 'propose', height: 1 },
+    ]);
+  });
+
   it('the age timer cuts a partial batch', () => {
     const replica = createReplica(config({ parameters: { ...SIM_PARAMETERS, maxBatchCount: 8 } }));
     replica.step({ type: 'start' });

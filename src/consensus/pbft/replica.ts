@@ -194,6 +194,12 @@ export class Replica {
   private sentSinceHeartbeat = false;
   private pending = { count: 0, bytes: 0 };
   private batchExpired = false;
+  /**
+   * The node built nothing for the last proposal although work was reported (everything ready was
+   * already in flight, or the parent's state was not there yet): the next proposal waits for the
+   * batch timer, so repeated empty builds cannot keep the node busy and starve its event loop.
+   */
+  private proposalCameBackEmpty = false;
 
   // Anti-entropy and catch-up.
   private peerCommitted = new Map<number, number>();
@@ -899,13 +905,16 @@ export class Replica {
     if (!parentReady) return;
     if (this.pending.count === 0) {
       this.batchExpired = false;
+      this.proposalCameBackEmpty = false;
       this.cancelTimer('batch');
       return;
     }
     const p = this.config.parameters;
-    if (this.pending.count >= p.maxBatchCount || this.pending.bytes >= p.maxBatchBytes || this.batchExpired) {
+    const full = this.pending.count >= p.maxBatchCount || this.pending.bytes >= p.maxBatchBytes;
+    if ((full && !this.proposalCameBackEmpty) || this.batchExpired) {
       this.cancelTimer('batch');
       this.batchExpired = false;
+      this.proposalCameBackEmpty = false;
       this.awaitingProposal = height;
       const parentHash = height - 1 === this.committedHeight ? this.committedHash : parentSlot!.digest!;
       this.emit({
@@ -924,7 +933,10 @@ export class Replica {
   private onProposal(height: number, block: Block | null): void {
     if (this.awaitingProposal !== height) return; // stale: the view changed meanwhile
     this.awaitingProposal = null;
-    if (!block) return;
+    if (!block) {
+      this.proposalCameBackEmpty = true;
+      return;
+    }
     const header = block.header;
     const p = this.config.parameters;
     const parent =
@@ -1275,6 +1287,7 @@ export class Replica {
     this.slots = new Map();
     this.awaitingProposal = null;
     this.batchExpired = false;
+    this.proposalCameBackEmpty = false;
     for (const name of ['heartbeat', 'primaryTimeout', 'progress', 'batch', 'viewChange'] as const) {
       this.cancelTimer(name);
     }
@@ -1496,6 +1509,7 @@ export class Replica {
     this.nextProposalHeight = Math.max(this.reproposalEnd, this.committedHeight) + 1;
     this.awaitingProposal = null;
     this.batchExpired = false;
+    this.proposalCameBackEmpty = false;
     if (decision.base.height > this.stable.height) {
       this.adoptStableProof(
         decision.base,
