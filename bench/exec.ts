@@ -7,7 +7,6 @@
  * Ed25519 verify alone: the physical floor of admission, with libsodium (what the
  * node backend uses, ADR 0007) and with OpenSSL's node:crypto (what it used before).
  */
-import { createPublicKey, type KeyObject, verify as opensslVerify } from 'node:crypto';
 
 import {
   decodeTx,
@@ -19,6 +18,7 @@ import {
   verifyTxSignature,
 } from '../src/chain/transaction.ts';
 import { utf8 } from '../src/codec/bytes.ts';
+import { opensslEd25519Verify } from '../src/crypto/backend.node.ts';
 import { generateSigningKeyPair } from '../src/crypto/ed25519.ts';
 import { executeBlock } from '../src/exec/execute.ts';
 import { kvModule } from '../src/modules/kv/kv-module.ts';
@@ -47,19 +47,6 @@ const blocks = Array.from({ length: BLOCKS }, (_, b) =>
     );
   }),
 );
-
-const opensslKeys = new Map<string, KeyObject>();
-/** The sender's key as an OpenSSL key object, made once per sender (as the node backend did). */
-function opensslKey(publicKey: Uint8Array): KeyObject {
-  const id = Buffer.from(publicKey).toString('hex');
-  let key = opensslKeys.get(id);
-  if (key === undefined) {
-    const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), publicKey]);
-    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
-    opensslKeys.set(id, key);
-  }
-  return key;
-}
 
 function perTx(run: () => void, repeats = 5): number {
   run(); // warm-up
@@ -104,7 +91,7 @@ const rows: [string, number][] = [
     'peer: Ed25519 verify, OpenSSL (node:crypto, key objects cached)',
     perTx(() =>
       decoded.forEach((t) => {
-        opensslVerify(null, txSigningBytes(t.body), opensslKey(t.body.sender), t.signature);
+        opensslEd25519Verify(t.body.sender, txSigningBytes(t.body), t.signature);
       }),
     ),
   ],

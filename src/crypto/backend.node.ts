@@ -3,10 +3,11 @@
  * `#crypto-backend`, condition `default`). Native code: OpenSSL for hashing and
  * signing, libsodium for verifying (ADR 0007); ~12x faster than the pure-JS
  * fallback, which matters on the consensus hot path.
- * `backend.browser.ts` implements the same exports with @noble; a test checks
- * the two agree byte for byte.
+ * `backend.browser.ts` implements the same exports with @noble (all but
+ * `opensslEd25519Verify`, a Node-only reference); a test checks the two agree
+ * byte for byte.
  */
-import { createPrivateKey, createPublicKey, hash, type KeyObject, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hash, type KeyObject, sign, verify } from 'node:crypto';
 import sodium from 'sodium-native';
 
 export const backendName = 'node';
@@ -20,10 +21,11 @@ export function sha256(data: Uint8Array): Uint8Array {
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
-// KeyObject construction costs about as much as a signature, so signing keys are cached.
-// Bounded: a flood of distinct keys evicts the oldest entries instead of growing.
+// KeyObject construction costs about as much as a signature or a verify, so key objects are
+// cached. Bounded: a flood of distinct keys evicts the oldest entries instead of growing.
 const MAX_CACHED_KEYS = 20_000;
 const privateKeyCache = new Map<string, KeyObject>();
+const publicKeyCache = new Map<string, KeyObject>();
 
 function cached(cache: Map<string, KeyObject>, id: string, make: () => KeyObject): KeyObject {
   let key = cache.get(id);
@@ -67,4 +69,20 @@ export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signat
 /** A Buffer view of the same bytes (no copy), for APIs typed with Buffer. */
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Ed25519 verification with OpenSSL's rules (`node:crypto`), which validators used before ADR 0007:
+ * it accepts small-order keys and R. Not for validation; the reference the crypto tests compare
+ * the rules against, and the peer `npm run bench:exec` measures.
+ */
+export function opensslEd25519Verify(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  const key = cached(publicKeyCache, Buffer.from(publicKey).toString('hex'), () =>
+    createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' }),
+  );
+  return verify(null, message, key, signature);
 }
