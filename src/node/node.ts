@@ -141,6 +141,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     nodes,
     validators: (height) => schedule.setFor(height),
     stateAt: (height) => chain.stateAt(height),
+    committedHeight: () => chain.head.height,
     logger,
   });
   mempool = new Mempool({

@@ -299,6 +299,32 @@ describe('provenance service start-up', () => {
       await service.close();
     }
   }, 60_000);
+
+  it('takes records while a block is mid-commit (stored, not yet the head) and indexes it once committed', async () => {
+    const chain = await createTestChain();
+    const service = chain.service(pgliteDatabase());
+    try {
+      const first = smallMerge(2);
+      await chain.anchor(first.entries);
+      // An upload that arrives between the block store's append and the head's update: the
+      // block store is then one height ahead of the states the chain holds.
+      const append = chain.blocks.append.bind(chain.blocks);
+      let during: Awaited<ReturnType<ProvenanceService['putRecords']>> | undefined;
+      chain.blocks.append = async (...args) => {
+        await append(...args);
+        during = await service.putRecords(first.entries);
+      };
+      const second = await chain.anchor([
+        makeEntity({ uri: 'https://data.example.org/test/second', granularity: 'dataset' }),
+      ]);
+      chain.blocks.append = append;
+      expect(during?.indexedHeight).toBe(second.block.header.height - 1);
+      expect(during?.results.every((r) => r.status === 'stored')).toBe(true);
+      expect(await (await service.caughtUp()).indexedHeight()).toBe(second.block.header.height);
+    } finally {
+      await service.close();
+    }
+  }, 60_000);
 });
 
 serviceSuite('PGlite', pgliteDatabase);

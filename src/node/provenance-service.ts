@@ -75,6 +75,12 @@ export interface ProvenanceServiceDeps {
    * not in `nodes`; the states of blocks that anchor provenance are always kept.
    */
   readonly stateAt: (height: number) => MerklePatriciaTrie;
+  /**
+   * Height of the committed head (`ChainState.head`). Not the block store's height: a commit
+   * appends the block before it makes the block the head (and keeps its state), so in between
+   * the block store is one ahead of the states `stateAt` holds.
+   */
+  readonly committedHeight: () => number;
   readonly logger: Logger;
   /** Opens the SQL store (e.g. `() => openSqlStore(config)`); the service closes it. */
   readonly openSql: () => Promise<SqlStore>;
@@ -132,7 +138,7 @@ export class ProvenanceService implements ProvenanceApi {
       this.#ready.catch((error) =>
         this.#deps.logger.error({ err: error }, 'provenance store failed to open'),
       );
-      this.#indexTo(this.#deps.blocks.height ?? 0);
+      this.#indexTo(this.#deps.committedHeight());
     }
     return this.#ready;
   }
@@ -152,7 +158,7 @@ export class ProvenanceService implements ProvenanceApi {
   /** Resolves once every block up to the current head is indexed. */
   async caughtUp(): Promise<ProvenanceRecordStore> {
     const store = await this.store();
-    await this.#indexTo(this.#deps.blocks.height ?? 0);
+    await this.#indexTo(this.#deps.committedHeight());
     return store;
   }
 
@@ -305,7 +311,7 @@ export class ProvenanceService implements ProvenanceApi {
   }
 
   #headHeight(): number {
-    return this.#deps.blocks.height ?? 0;
+    return this.#deps.committedHeight();
   }
 
   #stateTrie(height: number): MerklePatriciaTrie {

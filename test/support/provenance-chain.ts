@@ -162,6 +162,7 @@ export async function createTestChain(options: { modules?: Module[] } = {}): Pro
         nodes,
         validators: () => validators,
         stateAt: (height) => chain.stateAt(height),
+        committedHeight: () => chain.head.height,
         logger,
         openSql,
       });
