@@ -260,7 +260,7 @@ async function pipeline(entries: readonly ProvenanceEntry[]): Promise<PipelineRe
     t = performance.now();
     await store.indexAnchors(
       1,
-      prepared.map((p) => ({ uri: p.entry.uri, version: p.entry.version, hash: p.hash })),
+      prepared.map((p) => ({ uri: p.entry.uri, hash: p.hash })),
     );
     const anchors = await store.anchorsOf(prepared.map((p) => ({ uri: p.entry.uri, hash: p.hash })));
     if (anchors.size !== prepared.length) throw new Error('records do not match the anchors');

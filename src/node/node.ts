@@ -237,7 +237,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
       metrics.mempoolBytes.set(mempool.bytes);
       admission.observeCommitted(committed.executed.txHashes, now);
       events.publishCommitted(committed);
-      provenance.onCommitted(committed.block.header.height);
+      provenance.onCommitted(committed.block.header.height, committed.executed.anchors);
     },
     // Contract calls reserve their gas limit out of a block budget: cut batches so that every call fits.
     blockBudget: {

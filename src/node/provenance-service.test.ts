@@ -289,7 +289,7 @@ describe('provenance service start-up', () => {
       expect(opened).toBe(0);
       const fixture = smallMerge(2);
       const anchored = await chain.anchor(fixture.entries);
-      service.onCommitted(anchored.block.header.height);
+      service.onCommitted(anchored.block.header.height, anchored.executed.anchors);
       expect(opened).toBe(1);
       const put = await service.putRecords(fixture.entries);
       expect(put.indexedHeight).toBe(anchored.block.header.height);

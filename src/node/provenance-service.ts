@@ -38,6 +38,7 @@ import type { ValidatorSet } from '../chain/validator-set.ts';
 import { equalBytes, toHex, utf8 } from '../codec/bytes.ts';
 import { sha256 } from '../crypto/sha256.ts';
 import { assert, MeridianError, NotFoundError, ValidationError } from '../errors.ts';
+import type { ProvenanceAnchor } from '../exec/execute.ts';
 import {
   type AnchoredState,
   anchorWorldStateKey,
@@ -108,6 +109,9 @@ function notAnchored(uri: string): NotFoundError {
   });
 }
 
+/** Most committed blocks whose executed anchors wait in memory for the indexer. */
+const MAX_HELD_ANCHOR_BLOCKS = 64;
+
 /** Whether a block anchored any provenance entry (its provenance trie is not empty). */
 function anchorsSomething(header: BlockHeader): boolean {
   return !equalBytes(header.provenanceRoot, EMPTY_TRIE_ROOT);
@@ -122,6 +126,8 @@ export class ProvenanceService implements ProvenanceApi {
   #closed = false;
   /** How far indexing has got (read from SQL once, then kept here). */
   #indexedHeight: number | undefined;
+  /** Executed anchors of committed blocks not yet indexed (at most `MAX_HELD_ANCHOR_BLOCKS`). */
+  readonly #executedAnchors = new Map<number, readonly ProvenanceAnchor[]>();
 
   constructor(deps: ProvenanceServiceDeps) {
     this.#deps = deps;
@@ -143,9 +149,19 @@ export class ProvenanceService implements ProvenanceApi {
     return this.#ready;
   }
 
-  /** Call after each commit: indexes what the block anchored (asynchronously). */
-  onCommitted(height: number): void {
+  /**
+   * Call after each commit: indexes what the block anchored (asynchronously). `anchors` are the
+   * block's executed anchors (`ExecutedBlock.anchors`); given, they spare the indexer reading the
+   * block's provenance trie back from the node store.
+   */
+  onCommitted(height: number, anchors?: readonly ProvenanceAnchor[]): void {
     if (this.#closed) return;
+    if (anchors !== undefined && anchors.length > 0 && height > (this.#indexedHeight ?? 0)) {
+      this.#executedAnchors.set(height, anchors);
+      // While indexing is stuck (SQL down), the oldest are dropped: the trie has them too.
+      if (this.#executedAnchors.size > MAX_HELD_ANCHOR_BLOCKS)
+        this.#executedAnchors.delete(this.#executedAnchors.keys().next().value!);
+    }
     if (this.#ready === undefined) {
       // Until the store is open there is nothing to keep up to date; opening it catches up.
       const header = this.#deps.blocks.headerAt(height);
@@ -179,6 +195,7 @@ export class ProvenanceService implements ProvenanceApi {
         // Most blocks anchor nothing: they cost no SQL (the stored height is the last block that
         // anchored something; a restart re-reads the headers above it, which is cheap).
         if (anchorsSomething(header)) await store.indexAnchors(height, this.#anchorsOf(header));
+        this.#executedAnchors.delete(height);
         this.#indexedHeight = height;
       }
     });
@@ -191,26 +208,13 @@ export class ProvenanceService implements ProvenanceApi {
     return run;
   }
 
-  /** What the block with this header anchored, with the versions its world state gave them. */
-  #anchorsOf(header: BlockHeader): { uri: string; version: number; hash: string }[] {
-    const height = header.height;
+  /** What the block with this header anchored (the store numbers the versions). */
+  #anchorsOf(header: BlockHeader): { uri: string; hash: string }[] {
+    const executed = this.#executedAnchors.get(header.height);
+    if (executed !== undefined) return executed.map((a) => ({ uri: a.uri, hash: toHex(a.entryHash) }));
     const trie = MerklePatriciaTrie.open(this.#deps.nodes, header.provenanceRoot);
-    const state = this.#deps.stateAt(height);
-    const out: { uri: string; version: number; hash: string }[] = [];
     const decoder = new TextDecoder();
-    for (const [key, value] of trie.entries()) {
-      const uri = decoder.decode(key);
-      const raw = state.get(anchorWorldStateKey(uri));
-      assert(raw !== undefined, `block ${height} anchored ${uri} but its state has no record of it`);
-      const anchor = decodeAnchorState(raw);
-      const hash = toHex(value);
-      assert(
-        anchor.kind === 'anchored' && anchor.hash === hash,
-        `block ${height}: state and trie disagree on ${uri}`,
-      );
-      out.push({ uri, version: anchor.version, hash });
-    }
-    return out;
+    return [...trie.entries()].map(([key, value]) => ({ uri: decoder.decode(key), hash: toHex(value) }));
   }
 
   async putRecords(values: readonly unknown[]): Promise<PutRecordsResponseJson> {

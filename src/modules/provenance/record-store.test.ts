@@ -96,7 +96,7 @@ function storeSuite(backend: string, open: () => Promise<SqlStore>): void {
       const prepared = records(entries);
       await store.indexAnchors(
         5,
-        prepared.map((p) => ({ uri: p.entry.uri, version: p.entry.version, hash: p.hash })),
+        prepared.map((p) => ({ uri: p.entry.uri, hash: p.hash })),
       );
       const other = validateRecord(feature(DS, 'f1', OTHER)).hash;
       const pairs = [
@@ -113,6 +113,20 @@ function storeSuite(backend: string, open: () => Promise<SqlStore>): void {
           hash: p.hash,
           height: 5,
         });
+    });
+
+    it('numbers the versions of re-anchored URIs in height order, and indexes each height once', async () => {
+      const uri = `${DS}/versioned`;
+      const hashes = ['0x' + '1'.repeat(64), '0x' + '2'.repeat(64), '0x' + '3'.repeat(64)];
+      await store.indexAnchors(10, [{ uri, hash: hashes[0]! }]);
+      await store.indexAnchors(11, [{ uri: `${uri}/other`, hash: hashes[0]! }]);
+      await store.indexAnchors(12, [{ uri, hash: hashes[1]! }]);
+      await store.indexAnchors(12, [{ uri, hash: hashes[2]! }]); // already indexed: ignored
+      expect(await store.anchorHistory(uri)).toEqual([
+        { uri, version: 1, hash: hashes[0], height: 10 },
+        { uri, version: 2, hash: hashes[1], height: 12 },
+      ]);
+      expect(await store.indexedHeight()).toBe(12);
     });
 
     it('finds a dataset’s rows and no row of a dataset whose URI merely starts the same', async () => {

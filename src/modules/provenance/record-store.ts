@@ -4,7 +4,9 @@
  *
  * Contract:
  * - `indexAnchors` is fed, in height order, with what each committed block anchored; it is
- *   idempotent per height and records how far it got (`indexedHeight`).
+ *   idempotent per height and records how far it got (`indexedHeight`). It numbers versions as
+ *   the provenance module does (the URI's previous version + 1, 1 the first time), which holds
+ *   because every anchoring block is indexed, in order.
  * - `putRecords` stores records that the caller has validated and matched to an anchor; a row
  *   for the same (uri, version) whose text differs is overwritten (the caller proved the new
  *   text against the chain, so this repairs a damaged row) and reported as `repaired`.
@@ -138,13 +140,11 @@ export class ProvenanceRecordStore {
   }
 
   /**
-   * Records what the block at `height` anchored and moves `indexedHeight` to it, in one
-   * transaction. Heights at or below `indexedHeight` are ignored (already indexed).
+   * Records what the block at `height` anchored (each URI once, as a block's trie holds it) and
+   * moves `indexedHeight` to it, in one transaction. Heights at or below `indexedHeight` are
+   * ignored (already indexed).
    */
-  async indexAnchors(
-    height: number,
-    anchors: readonly { uri: string; version: number; hash: string }[],
-  ): Promise<void> {
+  async indexAnchors(height: number, anchors: readonly { uri: string; hash: string }[]): Promise<void> {
     await this.sql.transaction(async (tx) => {
       const [row] = await tx.query<{ indexed_height: unknown }>(
         'SELECT indexed_height FROM prov_index WHERE id = 1 FOR UPDATE',
@@ -153,9 +153,10 @@ export class ProvenanceRecordStore {
       if (anchors.length > 0) {
         await tx.query(
           `INSERT INTO prov_anchors (uri, version, hash, height)
-           SELECT uri, version, hash, $2::bigint FROM jsonb_to_recordset($1::jsonb) AS t(uri text, version integer, hash text)
-           ON CONFLICT (uri, version) DO NOTHING`,
-          [JSON.stringify(anchors.map((a) => ({ uri: a.uri, version: a.version, hash: a.hash }))), height],
+           SELECT t.uri, COALESCE(p.version, 0) + 1, t.hash, $2::bigint
+           FROM jsonb_to_recordset($1::jsonb) AS t(uri text, hash text)
+           LEFT JOIN LATERAL (SELECT max(a.version) AS version FROM prov_anchors a WHERE a.uri = t.uri COLLATE "C") p ON true`,
+          [JSON.stringify(anchors.map((a) => ({ uri: a.uri, hash: a.hash }))), height],
         );
       }
       await tx.query('UPDATE prov_index SET indexed_height = $1 WHERE id = 1', [height]);
