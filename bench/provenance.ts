@@ -22,7 +22,8 @@
  *     equivalent (same records hashed, same certificate, one proof per entry).
  *
  * Options: --quick (fewer repeats), --sizes 500,1000, --report <file.md>, --no-devnet,
- * --anchor-datasets <n> (2,000-entry datasets anchored through the devnet; default 5), --json
+ * --anchor-datasets <n> (2,000-entry datasets anchored through the devnet, and as many concurrent
+ * producers; default 5), --rounds <n> (datasets each producer anchors in turn; default 4), --json
  * (the last stdout line is one JSON object with single_verify_us_p50, comprehensive_ms_p50,
  * binary_comprehensive_ms_p50, anchor_entries_per_s (the devnet with several producers at once) and
  * the detail).
@@ -58,6 +59,7 @@ import { BinaryMerkleTree, verifyBinaryProof } from '../src/trie/binary-merkle.t
 import { createProof, MerklePatriciaTrie, verifyProof } from '../src/trie/index.ts';
 import { createSubtreeProof, verifySubtreeProof } from '../src/trie/subtree-proof.ts';
 import { measure, measureInterleaved, median } from './lib/measure.ts';
+import { ownCpuMs, processCpuMs } from './lib/process-cpu.ts';
 import { syntheticDataset } from './lib/provenance-entries.ts';
 import { type Granularity, makeProvenanceBlock } from './lib/provenance-workload.ts';
 import { barChart, lineChart } from './lib/svg-chart.ts';
@@ -74,6 +76,8 @@ const DEVNET = !args.includes('--no-devnet');
 const SIZES = (option('--sizes') ?? '500,1000,1500,2000,2500,3000').split(',').map(Number);
 const REPORT = option('--report') ?? 'bench/reports/provenance.md';
 const ANCHOR_DATASETS = Number(option('--anchor-datasets') ?? (QUICK ? '2' : '5'));
+/** Datasets each concurrent producer anchors and uploads one after another. */
+const ROUNDS = Number(option('--rounds') ?? (QUICK ? '2' : '4'));
 const SEED = 1;
 const PROBES = 100;
 const REPEATS = QUICK ? 3 : 9;
@@ -296,16 +300,19 @@ interface DevnetResult {
   anchor_entries_per_s: number;
   blocks: number;
   /**
-   * The same number of entries again, every dataset by its own producer at the same time, each
-   * uploading its records once anchored: `anchor_ms` until the last anchor committed, `records_ms`
-   * from then until the last upload finished.
+   * Sustained: `ANCHOR_DATASETS` producers at the same time, each anchoring `ROUNDS` new datasets
+   * one after another and uploading each one's records once anchored (so uploads overlap other
+   * producers' anchoring). `cpu_us_per_entry`: CPU per entry of the node receiving the records,
+   * of each other validator (mean), and of this process (the producers), when /proc is readable.
    */
   concurrent: {
+    producers: number;
+    rounds: number;
     entries: number;
-    anchor_ms: number;
-    records_ms: number;
+    ms: number;
     entries_per_s: number;
     blocks: number;
+    cpu_us_per_entry: { records_node: number; other_validator: number; producers: number } | null;
   };
   single_us_p50: Record<Granularity, number>;
   single_verify_us_p50: number;
@@ -335,6 +342,12 @@ async function startDevnet() {
       if (!(error instanceof MeridianError && error.code === 'PORT_IN_USE') || attempt >= 5) throw error;
     }
   }
+}
+
+/** CPU µs per entry of the whole concurrent run (all validators and the producers), if measured. */
+function cpuPerEntry(net: DevnetResult): number | undefined {
+  const cpu = net.concurrent.cpu_us_per_entry;
+  return cpu ? cpu.records_node + (net.validators - 1) * cpu.other_validator + cpu.producers : undefined;
 }
 
 function p50(run: () => unknown, repeats: number): number {
@@ -377,36 +390,60 @@ async function onDevnet(datasets: ReturnType<typeof syntheticDataset>[]): Promis
     const recordsMs = performance.now() - t1;
     if (stored.some((r) => r.status === 'rejected')) throw new Error('records rejected by the node');
 
-    // Throughput: as many datasets again (new URIs), each by its own producer, all at once; a producer
-    // uploads its records as soon as its anchors commit (a record is accepted only once anchored).
-    bar.update({ task: 'devnet: concurrent producers' });
-    const parallel = datasets.map((d, i) =>
-      syntheticDataset({
-        base: 'https://data.example.org/bench-parallel',
-        id: `parallel-${i + 1}`,
-        entries: d.subtree.length,
-        seed: 500 + i,
-      }),
+    // Sustained throughput: several producers at once, each anchoring new datasets one after
+    // another and uploading each one's records as soon as its anchors commit (a record is accepted
+    // only once anchored); all producers upload to the same node.
+    bar.update({ task: `devnet: ${datasets.length} producers x ${ROUNDS} datasets` });
+    const producers = datasets.map((d, i) =>
+      Array.from({ length: ROUNDS }, (_, round) =>
+        syntheticDataset({
+          base: 'https://data.example.org/bench-parallel',
+          id: `producer-${i + 1}-${round + 1}`,
+          entries: d.subtree.length,
+          seed: 500 + i * ROUNDS + round,
+        }),
+      ),
     );
+    const cpuOf = () => [ownCpuMs(), ...devnet.layout.nodes.map((n) => processCpuMs(devnet.pidOf(n.index)))];
+    const cpuBefore = cpuOf();
     const t2 = performance.now();
-    let lastAnchoredMs = 0;
     const produced = await Promise.all(
-      parallel.map(async (d) => {
-        const { txs } = await provenance.anchor(d.all, generateSigningKeyPair(), { timeoutMs: 300_000 });
-        lastAnchoredMs = Math.max(lastAnchoredMs, performance.now() - t2);
-        const stored = await provenance.putRecords(d.all);
-        if (stored.some((r) => r.status === 'rejected')) throw new Error('records rejected by the node');
+      producers.map(async (mine) => {
+        const signer = generateSigningKeyPair();
+        const txs: TxStatusJson[] = [];
+        for (const d of mine) {
+          txs.push(...(await provenance.anchor(d.all, signer, { timeoutMs: 300_000 })).txs);
+          const stored = await provenance.putRecords(d.all);
+          if (stored.some((r) => r.status === 'rejected')) throw new Error('records rejected by the node');
+        }
         return txs;
       }),
     );
     const parallelMs = performance.now() - t2;
-    const parallelEntries = parallel.reduce((n, d) => n + d.all.length, 0);
+    const cpuAfter = cpuOf();
+    const parallelEntries = producers.flat().reduce((n, d) => n + d.all.length, 0);
+    const perEntry = (i: number) => {
+      const [before, after] = [cpuBefore[i], cpuAfter[i]];
+      return before === undefined || after === undefined
+        ? undefined
+        : ((after - before) * 1000) / parallelEntries;
+    };
+    const others = devnet.layout.nodes.slice(1).map((n) => perEntry(n.index + 1));
     const concurrent = {
+      producers: producers.length,
+      rounds: ROUNDS,
       entries: parallelEntries,
-      anchor_ms: lastAnchoredMs,
-      records_ms: parallelMs - lastAnchoredMs,
+      ms: parallelMs,
       entries_per_s: (parallelEntries * 1000) / parallelMs,
       blocks: new Set(produced.flat().map((t) => t.height!)).size,
+      cpu_us_per_entry:
+        perEntry(1) === undefined || others.some((o) => o === undefined)
+          ? null
+          : {
+              records_node: perEntry(1)!,
+              other_validator: others.reduce((a, b) => a! + b!, 0)! / others.length,
+              producers: perEntry(0)!,
+            },
     };
     bar.increment(1, { task: 'devnet: verifying' });
 
@@ -625,10 +662,10 @@ function chainTables(pipe: PipelineResult | undefined, net: DevnetResult | undef
             '',
           ],
           [
-            `${ANCHOR_DATASETS} producers at once, one dataset each (uploads overlap anchoring)`,
+            `${net.concurrent.producers} producers at once, ${net.concurrent.rounds} datasets each (anchor, upload, next)`,
             String(net.concurrent.entries),
-            f(net.concurrent.anchor_ms),
-            f(net.concurrent.records_ms),
+            `${f(net.concurrent.ms)} (both, overlapping)`,
+            '',
             String(net.concurrent.blocks),
             f(net.concurrent.entries_per_s, 0),
             '≥ 10,000',
@@ -636,6 +673,14 @@ function chainTables(pipe: PipelineResult | undefined, net: DevnetResult | undef
         ],
       ),
       '',
+      ...(net.concurrent.cpu_us_per_entry
+        ? [
+            `CPU per entry in the concurrent run: the node receiving the records ${f(net.concurrent.cpu_us_per_entry.records_node, 0)} µs, ` +
+              `each other validator ${f(net.concurrent.cpu_us_per_entry.other_validator, 0)} µs, the producers ` +
+              `${f(net.concurrent.cpu_us_per_entry.producers, 0)} µs: ${f(cpuPerEntry(net)!, 0)} µs of CPU per entry on ${cpus().length} cores.`,
+            '',
+          ]
+        : []),
       '### Verification of bundles served by the devnet (checked locally, certificate included)',
       renderTable(
         ['what', 'p50', 'target'],
@@ -816,8 +861,15 @@ function reportText(
           `${f(net.anchor_entries_per_s, 0)} entries/s when one producer waits for each dataset's commit before the next`
         : '') +
       '. The 10,000 entries/s target is NOT met here: four executions of every entry plus the record store ' +
-      'need more CPU per entry than two shared cores give. What would move it: validators on their own ' +
-      'machines (the 4× execution then runs in parallel) and a PostgreSQL server instead of PGlite in the node process.',
+      'need more CPU per entry than two shared cores give' +
+      (net?.concurrent.cpu_us_per_entry
+        ? ` (${f(cpuPerEntry(net)!, 0)} µs per entry in all, so at most ${f(
+            (cpus().length * 1e6) / cpuPerEntry(net)!,
+            0,
+          )} entries/s with every core busy)`
+        : '') +
+      '. What would move it: validators on their own machines (the 4× execution then runs in parallel) ' +
+      'and a PostgreSQL server instead of PGlite in the node process.',
     '- *Transactions are capped at 64 KiB* (about 350 entries): a block’s transactions trie stores each ' +
       'encoded transaction as a trie value (`MAX_TRIE_VALUE_BYTES`), and a larger one, although the API ' +
       'admits up to 512 KiB, makes the proposer’s execution throw. The SDK therefore sends a dataset as ' +

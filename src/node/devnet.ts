@@ -257,6 +257,11 @@ export class DevnetProcesses {
     await exited;
   }
 
+  /** The process id of a running validator, or undefined. */
+  pidOf(index: number): number | undefined {
+    return this.#children.get(index)?.pid;
+  }
+
   isRunning(index: number): boolean {
     return this.#children.has(index);
   }
