@@ -67,9 +67,12 @@ export function lockFile(lockFile: string, what: string): DirectoryLock {
   }
 }
 
+/** The lock file `lockDirectory` takes in a directory. */
+export const LOCK_FILE_NAME = 'meridian.lock';
+
 /** `lockFile` on `<dir>/meridian.lock`. */
 export function lockDirectory(dir: string, what: string): DirectoryLock {
-  return lockFile(join(dir, 'meridian.lock'), what);
+  return lockFile(join(dir, LOCK_FILE_NAME), what);
 }
 
 function release(path: string): void {

@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import { StoreError } from '../errors.ts';
-import { type DirectoryLock, lockDirectory } from './dir-lock.ts';
+import { type DirectoryLock, LOCK_FILE_NAME, lockDirectory } from './dir-lock.ts';
 import { GuardedSqlStore, type SqlDriver } from './guarded-sql-store.ts';
+import { seedFromTemplate } from './pglite-template.ts';
 import type { SqlStore } from './sql.ts';
 
 /**
@@ -12,6 +13,8 @@ import type { SqlStore } from './sql.ts';
  *
  * PGlite is a single connection: statements run one at a time, so the shared
  * statements the gate lets through together simply queue inside PGlite.
+ * A new data directory starts as a copy of a pristine database (pglite-template.ts), which
+ * spares each new store PGlite's seconds of initdb.
  * Durability: PGlite runs with `fsync = off`, so a commit survives the process
  * being killed but not necessarily the machine losing power. Chain data that must
  * survive that lives in lmdb; these are off-chain records.
@@ -47,6 +50,7 @@ export async function openPgliteSqlStore(options: PgliteSqlOptions): Promise<Sql
   }
   let db: PGlite;
   try {
+    if (!inMemory) await seedFromTemplate(dataDir, { ignore: [LOCK_FILE_NAME] });
     db = await PGlite.create(dataDir, { parsers: PARSERS });
   } catch (error) {
     lock?.release();
