@@ -17,13 +17,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { ConsensusParameters } from '../chain/genesis.ts';
 import { toHex } from '../codec/bytes.ts';
 import { encryptKeyFile, generateIdentity } from '../crypto/keyfile.ts';
 import { randomBytes } from '../crypto/random.ts';
 import { MeridianError } from '../errors.ts';
+import { portFree } from '../net/free-ports.ts';
 import { initNodeDir, writeGenesis } from './setup.ts';
 
 export interface DevnetOptions {
@@ -124,14 +124,6 @@ async function devnetOrganizations(
 }
 
 const BIN = resolve(import.meta.dirname, '../../bin/meridian.js');
-
-async function portFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolvePort) => {
-    const server = createServer();
-    server.once('error', () => resolvePort(false));
-    server.listen(port, host, () => server.close(() => resolvePort(true)));
-  });
-}
 
 /** Creates the devnet's node directories and genesis, or reuses an existing matching one. */
 export async function prepareDevnet(options: DevnetOptions): Promise<DevnetLayout> {

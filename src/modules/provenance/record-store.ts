@@ -16,6 +16,7 @@
 import { StoreError } from '../../errors.ts';
 import { migrate } from '../../store/migrate.ts';
 import type { SqlStore } from '../../store/sql.ts';
+import type { ValidatedRecord } from './entry.ts';
 import type { Granularity, NodeKind, ProvenanceEntry } from './model.ts';
 import { PROVENANCE_MIGRATIONS } from './record-schema.ts';
 import { parentUri, subtreePrefix } from './uri.ts';
@@ -75,12 +76,8 @@ export interface PutResult {
   readonly status: 'stored' | 'known' | 'repaired';
 }
 
-/** A validated record with its canonical text and hash, ready to store. */
-export interface RecordToStore {
-  readonly entry: ProvenanceEntry;
-  readonly text: string;
-  readonly hash: string;
-}
+/** A validated record with its canonical text and hash, ready to store (what `validateRecord` returns). */
+export type RecordToStore = ValidatedRecord;
 
 /** The smallest string above every string that starts with `prefix` (for range scans in "C" order). */
 function prefixEnd(prefix: string): string {
