@@ -63,7 +63,7 @@ describe('ChainState: world state written every STATE_WRITE_INTERVAL heights', (
     }
   });
 
-  it('writes the state of every block that anchors provenance (the provenance index reads it back)', async () => {
+  it('writes the state of every block that anchors provenance (provenance bundles prove against it)', async () => {
     const chain = await createTestChain({ modules: [kvModule] });
     await chain.commit([{ kind: 'kv.put', payload: { key: 'a', value: 'v' } }]);
     const anchored = await chain.anchor([makeAgent({ uri: 'https://agents.example.org/surveyor' })]);

@@ -14,7 +14,7 @@
  * Durability: every committed block (with its certificate and receipts) is
  * written before `commit` returns. The world state is written to the node store
  * only every `STATE_WRITE_INTERVAL` heights and at blocks that anchor
- * provenance (whose state the provenance index reads back); in between, the
+ * provenance (whose state provenance bundles prove against); in between, the
  * states live in memory, and the upper trie nodes that every block rewrites are
  * written once per interval instead of once per block. `ChainState.open`
  * re-executes the committed blocks above the last written state, so a

@@ -6,8 +6,9 @@
  *
  * Contract:
  * - The anchor index follows the committed chain: every block that anchored something is indexed,
- *   in height order, from the block store and the persisted tries (blocks committed while the node
- *   was down are picked up when the store opens). A failure is logged and retried at the next commit.
+ *   in height order, from the anchors its execution produced or else from its persisted trie (blocks
+ *   committed while the node was down are picked up when the store opens). A failure is logged and
+ *   retried at the next commit.
  * - A record is stored only if its recomputed hash is anchored for its URI at its version (the
  *   index is brought up to the head first, so "anchor, wait for commit, then upload" works on any
  *   node that has committed the block).
@@ -144,7 +145,7 @@ export class ProvenanceService implements ProvenanceApi {
       this.#ready.catch((error) =>
         this.#deps.logger.error({ err: error }, 'provenance store failed to open'),
       );
-      this.#indexTo(this.#deps.committedHeight());
+      this.#indexTo(this.#headHeight());
     }
     return this.#ready;
   }
@@ -174,7 +175,7 @@ export class ProvenanceService implements ProvenanceApi {
   /** Resolves once every block up to the current head is indexed. */
   async caughtUp(): Promise<ProvenanceRecordStore> {
     const store = await this.store();
-    await this.#indexTo(this.#deps.committedHeight());
+    await this.#indexTo(this.#headHeight());
     return store;
   }
 
