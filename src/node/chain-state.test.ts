@@ -11,6 +11,7 @@ import { verifyProvenanceBundle } from '../light/provenance-verify.ts';
 import { kvModule } from '../modules/kv/kv-module.ts';
 import { makeAgent } from '../modules/provenance/entry.ts';
 import { openPgliteSqlStore } from '../store/pglite-sql.ts';
+import { inMemoryHashedNodes } from '../trie/test-support.ts';
 import { STATE_WRITE_INTERVAL } from './chain-state.ts';
 
 const rootAt = (chain: Awaited<ReturnType<typeof createTestChain>>, height: number) =>
@@ -29,6 +30,23 @@ describe('ChainState: world state written every STATE_WRITE_INTERVAL heights', (
       expect.objectContaining({ code: 'STATE_NOT_KEPT' }),
     );
     expect(() => chain.state.stateAt(top + 1)).toThrow(expect.objectContaining({ code: 'STATE_NOT_KEPT' }));
+  });
+
+  it('holds in memory only the head state nodes its last write made, however large the state', async () => {
+    const chain = await createTestChain({ modules: [kvModule] });
+    const put = (key: string) => ({
+      kind: 'kv.put',
+      payload: { key, value: 'a value long enough to be hashed' },
+    });
+    for (let i = 1; i <= STATE_WRITE_INTERVAL; i++)
+      await chain.commit(Array.from({ length: 40 }, (_, j) => put(`bulk/${i}/${j}`)));
+    for (let i = 1; i <= STATE_WRITE_INTERVAL; i++) await chain.commit([put(`trickle/${i}`)]);
+    expect(chain.state.head.height).toBe(2 * STATE_WRITE_INTERVAL); // a written height
+    const head = chain.state.headState;
+    expect(head.countNodes()).toBeGreaterThan(40 * STATE_WRITE_INTERVAL);
+    // The last interval changed 32 keys and one account: only their paths stay in memory.
+    expect(inMemoryHashedNodes(head).length).toBeLessThan(8 * STATE_WRITE_INTERVAL);
+    expect(head.get(moduleKey('kv', utf8('bulk/1/0')))).toBeDefined();
   });
 
   it('a restart re-executes the blocks above the last written state: nothing committed is lost', async () => {

@@ -308,7 +308,7 @@ export class ChainState {
 
 /** Writes a committed state's new trie nodes, then records `height` as the last written one. */
 async function writeState(meta: KvStore, state: MerklePatriciaTrie, height: number): Promise<void> {
-  await state.commit();
+  await state.commit({ release: true });
   await meta.put(WRITTEN_HEIGHT_KEY, encodeRlpItem(uint.encode(height)));
 }
 

@@ -2,7 +2,7 @@
  * Prometheus metrics of one node (served at `/metrics`). Names follow the
  * Prometheus conventions: `_total` counters, base units (seconds, bytes).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -78,6 +78,15 @@ export class NodeMetrics {
   });
 
   readonly #recent: { atMs: number; count: number }[] = [];
+
+  /**
+   * Adds the process's own metrics (resident memory, heap, CPU seconds, event-loop
+   * lag, GC pauses; prom-client's defaults). Once per process: a node process calls
+   * it at start; in-process test nodes leave it out.
+   */
+  collectProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry });
+  }
 
   /** Records a committed block for the tx/s window. */
   recordCommit(txCount: number, nowMs: number): void {

@@ -97,6 +97,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
   const genesis: Genesis = parseGenesis(readFileSync(config.genesisFile, 'utf8'));
   const identity = await loadIdentity(config);
   const metrics = new NodeMetrics();
+  metrics.collectProcessMetrics();
   const warnings = new LogLimiter(logger);
   const modules = systemModules();
 

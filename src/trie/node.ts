@@ -4,8 +4,10 @@
  *
  * Nodes are immutable once built: `put`/`del` copy the nodes on the changed path
  * and share the rest, so an old root stays valid and a node's cached encoding and
- * hash never go stale. The cache fields (`encoded`, `hash`, `persisted`) are the only
- * mutable state, and they are filled at most once.
+ * hash never go stale. The cache fields (`encoded`, `hash`, `persisted`) are filled
+ * at most once. The one other change allowed is a release: a child slot holding a
+ * node that is in the node store may become the `HashRef` of that node's hash,
+ * which leaves the content, encoding and hash as they were.
  *
  * A child is either a node object or a `HashRef` (a hash-referenced node that has
  * not been loaded from the node store yet).
@@ -31,10 +33,10 @@ export class ExtensionNode {
   encoded: Uint8Array | undefined = undefined;
   hash: Uint8Array | undefined = undefined;
   persisted = false;
-  /** `path`: non-empty shared nibbles. `child`: always a branch (or a HashRef to one). */
+  /** `path`: non-empty shared nibbles. `child`: always a branch (or a HashRef to one); see "release" above. */
   constructor(
     readonly path: Uint8Array,
-    readonly child: ChildRef,
+    public child: ChildRef,
   ) {}
 }
 

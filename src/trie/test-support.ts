@@ -1,12 +1,15 @@
 /**
  * Test support for the trie's tests (not used by production code): a tiny
- * Map-backed `KvStore` that counts `write` batches, and key/value generators
- * shaped like seed 001's provenance URIs.
+ * Map-backed `KvStore` that counts `write` batches, key/value generators shaped
+ * like seed 001's provenance URIs, and a look at which nodes a trie holds in memory.
  */
 import fc from 'fast-check';
 import { compareBytes, toHex, utf8 } from '../codec/bytes.ts';
 import { StoreError } from '../errors.ts';
 import type { KvOp, KvRange, KvStore } from '../store/kv.ts';
+import type { ChildRef } from './node.ts';
+import { encodeNode, nodeHash } from './node-encoding.ts';
+import type { MerklePatriciaTrie } from './trie.ts';
 
 export class MapKvStore implements KvStore {
   readonly map = new Map<string, { key: Uint8Array; value: Uint8Array }>();
@@ -87,3 +90,16 @@ export const trieValue: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.uint8Array({ minLength: 32, maxLength: 32 }),
   fc.uint8Array({ minLength: 1, maxLength: 80 }),
 );
+
+/** Hashes (hex) of the hash-referenced nodes held in memory, reached from the root without loading anything. */
+export function inMemoryHashedNodes(trie: MerklePatriciaTrie): string[] {
+  const found: string[] = [];
+  const visit = (ref: ChildRef | undefined): void => {
+    if (ref === undefined || ref.kind === 'hash') return;
+    if (encodeNode(ref).length >= 32) found.push(toHex(nodeHash(ref)));
+    if (ref.kind === 'extension') visit(ref.child);
+    if (ref.kind === 'branch') for (const child of ref.children) visit(child);
+  };
+  visit(trie.rootRef());
+  return found;
+}

@@ -7,7 +7,7 @@ import { encodeRlpItem } from '../codec/rlp.ts';
 import { keccak256 } from '../crypto/keccak.ts';
 import { MAX_TRIE_KEY_BYTES } from './limits.ts';
 import { entriesWithPrefix } from './prefix-cover.ts';
-import { anyKey, MapKvStore, shortKey, trieValue, uriKey } from './test-support.ts';
+import { anyKey, inMemoryHashedNodes, MapKvStore, shortKey, trieValue, uriKey } from './test-support.ts';
 import { EMPTY_TRIE_ROOT, MerklePatriciaTrie } from './trie.ts';
 
 const VECTORS = new URL('../../test/vectors/ethereum-trie/', import.meta.url);
@@ -300,6 +300,58 @@ describe('MerklePatriciaTrie: persistence', () => {
     const trie = MerklePatriciaTrie.open(new MapKvStore(), EMPTY_TRIE_ROOT);
     expect(trie.isEmpty()).toBe(true);
     expect(trie.get(utf8('x'))).toBeUndefined();
+  });
+});
+
+describe('MerklePatriciaTrie: commit with release', () => {
+  it('keeps in memory only nodes the last commit that wrote anything wrote, with contents, root and older forks unchanged', async () => {
+    const op = fc.tuple(uriKey, fc.option(trieValue, { freq: 4 }));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(op, { minLength: 1, maxLength: 30 }), { minLength: 2, maxLength: 6 }),
+        async (batches) => {
+          const store = new MapKvStore();
+          let lastWritten = new Set<string>();
+          const write = store.write.bind(store);
+          store.write = async (ops) => {
+            lastWritten = new Set(ops.map((o) => toHex(o.key)));
+            await write(ops);
+          };
+          const trie = new MerklePatriciaTrie({ store, cacheSize: 4 });
+          const applied: [Uint8Array, Uint8Array | null][] = [];
+          for (const batch of batches) {
+            const before = trie.fork();
+            const beforeEntries = [...before.entries()];
+            for (const [key, value] of batch) trie.put(key, value ?? new Uint8Array(0));
+            applied.push(...batch);
+            const rootBefore = toHex(trie.root());
+            // A commit with nothing new writes nothing, and what the one before wrote stays.
+            expect(toHex(await trie.commit({ release: true }))).toBe(rootBefore);
+            for (const hash of inMemoryHashedNodes(trie)) expect(lastWritten.has(hash)).toBe(true);
+            const expected = [...model(applied).values()];
+            expect(toHex(trie.root())).toBe(toHex(MerklePatriciaTrie.fromEntries(expected).root()));
+            for (const [key, value] of expected) expect(trie.get(key)).toEqual(value);
+            expect([...before.entries()]).toEqual(beforeEntries);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('holds a bounded part of a trie that keeps growing', async () => {
+    const store = new MapKvStore();
+    const trie = new MerklePatriciaTrie({ store });
+    let inMemory = 0;
+    for (let batch = 0; batch < 40; batch++) {
+      for (let i = 0; i < 100; i++)
+        trie.put(utf8(`load/run/${i % 7}/${batch * 100 + i}`), utf8('x'.repeat(24)));
+      await trie.commit({ release: true });
+      inMemory = inMemoryHashedNodes(trie).length;
+    }
+    // 4,000 keys make ~4,500 hashed nodes; one batch of 100 rewrites a few hundred.
+    expect(trie.countNodes()).toBeGreaterThan(4000);
+    expect(inMemory).toBeLessThan(400);
   });
 });
 

@@ -23,7 +23,7 @@ import type { KvOp, KvStore } from '../store/kv.ts';
 import { buildFromEntries, type TrieEntry } from './build.ts';
 import { DEFAULT_NODE_CACHE_SIZE, MAX_TRIE_KEY_BYTES, MAX_TRIE_VALUE_BYTES } from './limits.ts';
 import { bytesToNibbles, commonPrefixLength, concatNibbles, matchesAt, nibblesToBytes } from './nibbles.ts';
-import { BranchNode, type ChildRef, ExtensionNode, LeafNode, type TrieNode } from './node.ts';
+import { BranchNode, type ChildRef, ExtensionNode, HashRef, LeafNode, type TrieNode } from './node.ts';
 import { decodeNode } from './node-decoding.ts';
 import { encodeNode, nodeHash } from './node-encoding.ts';
 
@@ -243,8 +243,12 @@ export class MerklePatriciaTrie {
    * batch and returns the root hash. Nodes with an encoding of 32 bytes or more
    * are keyed by their hash; embedded nodes are not stored separately (their
    * parent holds them); the root is always stored so `open` can find it.
-   * If `release` is set, the trie then drops its in-memory nodes and reads them
-   * back through the bounded cache, so memory stays bounded on large tries.
+   * If `release` is set, nodes that an earlier commit wrote leave memory: where a
+   * node written now points at one, the pointer becomes a `HashRef` of the same
+   * hash, read back through the bounded cache when next needed. Nodes written by
+   * this commit stay in memory until the next release. A trie that is changed and
+   * committed with `release` over and over (a chain's head state) thus holds only
+   * what its last commit wrote, however long its history.
    * Throws `MeridianError` (code `TRIE_NO_STORE`) for an in-memory trie.
    */
   async commit(options: { release?: boolean } = {}): Promise<Uint8Array> {
@@ -261,8 +265,9 @@ export class MerklePatriciaTrie {
     const written: TrieNode[] = [];
     collectUnpersisted(rootRef, true, ops, written);
     if (ops.length > 0) await store.write(ops);
+    // Only now are the older nodes' pointers swapped: `written` is not yet marked persisted.
+    if (options.release) for (const node of written) releasePersistedChildren(node);
     for (const node of written) node.persisted = true;
-    if (options.release) this.#root = this.#load(root);
     return root;
   }
 
@@ -400,6 +405,28 @@ export class MerklePatriciaTrie {
     if (node.kind === 'extension') return new ExtensionNode(concatNibbles(path, node.path), node.child);
     return new ExtensionNode(path, node);
   }
+}
+
+/**
+ * Replaces each child of `node` that is already in the node store and referenced
+ * by hash (encoding >= 32 bytes) with a `HashRef` of the same hash. The node's
+ * content, encoding and hash do not change; an embedded child stays, as its parent
+ * is the only place it is stored.
+ */
+function releasePersistedChildren(node: TrieNode): void {
+  if (node.kind === 'extension') {
+    if (isReleasable(node.child)) node.child = new HashRef(nodeHash(node.child));
+  } else if (node.kind === 'branch') {
+    const children = node.children;
+    for (let i = 0; i < 16; i++) {
+      const child = children[i];
+      if (child !== undefined && isReleasable(child)) children[i] = new HashRef(nodeHash(child));
+    }
+  }
+}
+
+function isReleasable(ref: ChildRef): ref is TrieNode {
+  return ref.kind !== 'hash' && ref.persisted && encodeNode(ref).length >= 32;
 }
 
 function collectUnpersisted(node: TrieNode, isRoot: boolean, ops: KvOp[], written: TrieNode[]): void {
