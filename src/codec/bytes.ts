@@ -6,8 +6,10 @@ import { DecodeError } from '../errors.ts';
  * even-length, lowercase-or-uppercase hexadecimal.
  */
 
-const HEX_CHARS = '0123456789abcdef';
-const HEX_TABLE: string[] = Array.from({ length: 256 }, (_, i) => HEX_CHARS[i >> 4]! + HEX_CHARS[i & 15]!);
+/** Char codes of the lowercase hex digits. */
+const HEX_DIGIT_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/** Most bytes turned into one `String.fromCharCode` call (its argument count is bounded). */
+const HEX_CHUNK_BYTES = 8192;
 
 /**
  * A string with one char per byte (code points 0-255): a cheap, exact map key
@@ -27,9 +29,24 @@ export function bytesKey(bytes: Uint8Array): string {
 
 /** Lowercase hex with a `0x` prefix. */
 export function toHex(bytes: Uint8Array): string {
-  let out = '0x';
-  for (let i = 0; i < bytes.length; i++) out += HEX_TABLE[bytes[i]!];
-  return out;
+  // Char codes, then one flat string: twice as fast as appending pairs, which builds a rope that
+  // is flattened again when the string becomes a map key (hashes are used as keys everywhere).
+  if (bytes.length <= HEX_CHUNK_BYTES) return `0x${hexDigits(bytes)}`;
+  const parts = ['0x'];
+  for (let i = 0; i < bytes.length; i += HEX_CHUNK_BYTES) {
+    parts.push(hexDigits(bytes.subarray(i, i + HEX_CHUNK_BYTES)));
+  }
+  return parts.join('');
+}
+
+function hexDigits(bytes: Uint8Array): string {
+  const codes = new Array<number>(2 * bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    codes[2 * i] = HEX_DIGIT_CODES[byte >> 4]!;
+    codes[2 * i + 1] = HEX_DIGIT_CODES[byte & 15]!;
+  }
+  return String.fromCharCode.apply(null, codes);
 }
 
 function hexNibble(code: number): number {

@@ -33,6 +33,18 @@ describe('hex', () => {
     expect(fromHex('ABcd')).toEqual(Uint8Array.of(0xab, 0xcd));
   });
 
+  it('writes lowercase 0x-prefixed hex as Buffer does, at every length (long inputs in chunks)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 8190, maxLength: 20_000 })),
+        (b) => {
+          expect(toHex(b)).toBe(`0x${Buffer.from(b).toString('hex')}`);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('accepts exactly pairs of hex digits and decodes them as parseInt does (any characters)', () => {
     // Characters that look like or alias hex digits: fullwidth and dotted forms, codes above 0xff.
     const char = fc.constantFrom(...'0123456789abcdefABCDEFgGxX \u0130\u0131\uff10\u3130\u0100\u00e0');
