@@ -8,35 +8,39 @@ import { DecodeError } from '../errors.ts';
 
 /** Char codes of the lowercase hex digits. */
 const HEX_DIGIT_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
-/** Most bytes turned into one `String.fromCharCode` call (its argument count is bounded). */
-const HEX_CHUNK_BYTES = 8192;
+/** Most bytes rendered by one `String.fromCharCode` call. */
+const CHUNK_BYTES = 8192;
 
 /**
  * A string with one char per byte (code points 0-255): a cheap, exact map key
  * for byte strings (a third the length of hex, no table lookups). Not for display.
  */
 export function bytesKey(bytes: Uint8Array): string {
-  let out = '';
-  if (bytes.length <= 64) {
-    for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
-    return out;
-  }
-  for (let i = 0; i < bytes.length; i += 8192) {
-    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
-  }
-  return out;
+  return renderInChunks(bytes, byteChars);
 }
 
 /** Lowercase hex with a `0x` prefix. */
 export function toHex(bytes: Uint8Array): string {
-  // Char codes, then one flat string: twice as fast as appending pairs, which builds a rope that
-  // is flattened again when the string becomes a map key (hashes are used as keys everywhere).
-  if (bytes.length <= HEX_CHUNK_BYTES) return `0x${hexDigits(bytes)}`;
-  const parts = ['0x'];
-  for (let i = 0; i < bytes.length; i += HEX_CHUNK_BYTES) {
-    parts.push(hexDigits(bytes.subarray(i, i + HEX_CHUNK_BYTES)));
-  }
+  return `0x${renderInChunks(bytes, hexDigits)}`;
+}
+
+/**
+ * `render(bytes)`, in pieces of at most `CHUNK_BYTES` joined when long. The renderers
+ * build char codes and make one flat string with one `String.fromCharCode` call (whose
+ * argument count is bounded): twice as fast as appending char by char, which builds a
+ * rope that V8 flattens again when the string becomes a map key, as most of these do.
+ */
+function renderInChunks(bytes: Uint8Array, render: (chunk: Uint8Array) => string): string {
+  if (bytes.length <= CHUNK_BYTES) return render(bytes);
+  const parts: string[] = [];
+  for (let i = 0; i < bytes.length; i += CHUNK_BYTES) parts.push(render(bytes.subarray(i, i + CHUNK_BYTES)));
   return parts.join('');
+}
+
+function byteChars(bytes: Uint8Array): string {
+  const codes = new Array<number>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) codes[i] = bytes[i]!;
+  return String.fromCharCode.apply(null, codes);
 }
 
 function hexDigits(bytes: Uint8Array): string {

@@ -208,4 +208,16 @@ describe('utf8 and bytesKey', () => {
       { numRuns: 500 },
     );
   });
+
+  it('bytesKey has one char per byte, its code the byte, at every length (long inputs in chunks)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 8190, maxLength: 20_000 })),
+        (b) => {
+          expect(bytesKey(b)).toBe(Buffer.from(b).toString('latin1'));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });
