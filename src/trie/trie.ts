@@ -16,7 +16,7 @@
  * Nodes are immutable and shared (copy-on-write), so `root()` is cheap to call
  * after every change: only the changed path is re-encoded and re-hashed.
  */
-import { equalBytes, fromHex, toHex } from '../codec/bytes.ts';
+import { bytesKey, equalBytes, fromHex, toHex } from '../codec/bytes.ts';
 import { keccak256 } from '../crypto/keccak.ts';
 import { assert, MeridianError, NotFoundError, ValidationError } from '../errors.ts';
 import type { KvOp, KvStore } from '../store/kv.ts';
@@ -67,7 +67,7 @@ export function checkTrieValue(value: Uint8Array): void {
 export class MerklePatriciaTrie {
   #root: ChildRef | undefined;
   readonly #store: KvStore | undefined;
-  /** Decoded committed nodes, LRU. Shared with forks: nodes are immutable and keyed by hash. */
+  /** Decoded committed nodes by `bytesKey` of their hash, LRU. Shared with forks: nodes are immutable. */
   #cache = new Map<string, TrieNode>();
   readonly #cacheSize: number;
 
@@ -287,7 +287,7 @@ export class MerklePatriciaTrie {
   }
 
   #load(hash: Uint8Array): TrieNode {
-    const id = toHex(hash);
+    const id = bytesKey(hash);
     const cached = this.#cache.get(id);
     if (cached !== undefined) {
       this.#cache.delete(id);
@@ -296,12 +296,12 @@ export class MerklePatriciaTrie {
     }
     const bytes = this.#store?.get(hash);
     if (bytes === undefined) {
-      throw new NotFoundError('TRIE_NODE_MISSING', `trie node ${id} is not in the node store`, {
+      throw new NotFoundError('TRIE_NODE_MISSING', `trie node ${toHex(hash)} is not in the node store`, {
         hint: 'the store is missing committed nodes: was the trie committed, and is this the right store?',
       });
     }
     if (!equalBytes(keccak256(bytes), hash)) {
-      throw new NotFoundError('TRIE_NODE_CORRUPT', `stored trie node ${id} does not hash to its key`, {
+      throw new NotFoundError('TRIE_NODE_CORRUPT', `stored trie node ${toHex(hash)} does not hash to its key`, {
         hint: 'the node store is corrupt; restore it from a peer or a backup',
       });
     }
