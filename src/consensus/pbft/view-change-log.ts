@@ -1,7 +1,7 @@
 /**
  * VIEW-CHANGE bookkeeping, and building and checking NEW-VIEW messages: the
- * latest VIEW-CHANGE of each validator, a cache of VIEW-CHANGE signatures
- * already verified (together with their content), and the validity rules.
+ * latest VIEW-CHANGE of each validator, a cache of VIEW-CHANGEs already
+ * verified (signer, content and signature together), and the validity rules.
  * Which blocks a new view re-proposes is `decideNewView` (`view-change.ts`).
  *
  * Contract: a VIEW-CHANGE is valid when its checkpoint proof is, and its
@@ -14,6 +14,7 @@
  */
 
 import { toHex } from '../../codec/bytes.ts';
+import { keccak256 } from '../../crypto/keccak.ts';
 import { isValidCheckpointProof, isValidPreparedCertificate } from './certificate.ts';
 import type { Membership } from './membership.ts';
 import {
@@ -50,6 +51,12 @@ function viewChangeBodyOf(message: ConsensusMessage): ViewChangeBodyT {
 
 export class ViewChangeLog {
   private readonly entries = new Map<number, ViewChangeEntry>();
+  /**
+   * `verifiedKey`s of VIEW-CHANGEs whose signature and content were checked. A hit
+   * needs the same signer, content and signature: a signature alone would let a
+   * Byzantine primary reuse one honest VIEW-CHANGE under another signer's index or
+   * over other content, and so fake a NEW-VIEW quorum.
+   */
   private verified = new Set<string>();
 
   constructor(
@@ -64,15 +71,20 @@ export class ViewChangeLog {
     return !existing || existing.view < view;
   }
 
-  /** Whether this VIEW-CHANGE signature (and its content) was checked before. */
+  /** Whether exactly this VIEW-CHANGE (signer, content, signature) was checked before. */
   isVerified(message: ConsensusMessage): boolean {
-    return this.verified.has(toHex(message.signature));
+    return this.verified.has(this.verifiedKey(message.signer, viewChangeBodyOf(message), message.signature));
   }
 
   /** Records a VIEW-CHANGE for `view` whose signature and content are valid, as its signer's latest. */
   record(message: ConsensusMessage, view: number): void {
-    this.verified.add(toHex(message.signature));
+    this.verified.add(this.verifiedKey(message.signer, viewChangeBodyOf(message), message.signature));
     this.entries.set(message.signer, { view, message });
+  }
+
+  private verifiedKey(signer: number, body: ViewChangeBodyT, signature: Uint8Array): string {
+    const content = keccak256(viewChangeSigningBytes(this.config.chainId, body));
+    return `${signer}/${toHex(content)}/${toHex(signature)}`;
   }
 
   /** PBFT: f+1 replicas asking for views above `view` include a correct one; the view to join, if so. */
@@ -104,12 +116,17 @@ export class ViewChangeLog {
     for (const [signer, entry] of [...this.entries]) {
       if (entry.view <= view) this.entries.delete(signer);
     }
-    this.verified = new Set([...this.entries.values()].map((entry) => toHex(entry.message.signature)));
+    this.verified = new Set(
+      [...this.entries.values()].map(({ message }) =>
+        this.verifiedKey(message.signer, viewChangeBodyOf(message), message.signature),
+      ),
+    );
   }
 
-  /** Forgets every validator's VIEW-CHANGE (the validator set changed). */
+  /** Forgets every validator's VIEW-CHANGE and what was verified: the validator set changed, and with it whose key an index names. */
   clear(): void {
     this.entries.clear();
+    this.verified.clear();
   }
 
   /** Whether a VIEW-CHANGE's content is valid (see above); its signature is checked apart. */
@@ -164,13 +181,13 @@ export class ViewChangeLog {
     for (const vc of body.viewChanges) {
       if (vc.body.newView !== body.view || signers.has(vc.signer)) return undefined;
       if (vc.signer < 0 || vc.signer >= this.members.validators.size) return undefined;
-      const sigHex = toHex(vc.signature);
-      if (!this.verified.has(sigHex)) {
+      const key = this.verifiedKey(vc.signer, vc.body, vc.signature);
+      if (!this.verified.has(key)) {
         const ok =
           verify(this.members.keyOf(vc.signer), viewChangeSigningBytes(chainId, vc.body), vc.signature) &&
           this.isValid(vc.body);
         if (!ok) return undefined;
-        this.verified.add(sigHex);
+        this.verified.add(key);
       }
       signers.add(vc.signer);
       bodies.push(vc.body);
