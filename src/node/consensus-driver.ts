@@ -8,7 +8,11 @@
  * 2. commits are applied (state nodes, then block, atomically) before the next
  *    input is processed;
  * 3. every `propose`/`validate` is answered with exactly one input;
- * 5. named timers are real timers.
+ * 5. named timers are real timers. A firing reaches the core only if the core has
+ *    not set or cancelled that timer again since: when a step ran long (a big
+ *    block, a starved CPU), the primary's messages that arrived meanwhile are read
+ *    and queued first, and if they restarted the timer the old firing is dropped
+ *    rather than taken for the primary's silence.
  *
  * Inputs are queued and processed strictly one at a time, so the core never
  * sees interleaved steps even though persisting and committing are async.
@@ -65,6 +69,10 @@ export class ConsensusDriver {
   #running = false;
   #stopped = false;
   readonly #timers = new Map<TimerName, ReturnType<typeof setTimeout>>();
+  /** Per timer, bumped by each `setTimer` and `cancelTimer` the core emits. */
+  readonly #timerGenerations = new Map<TimerName, number>();
+  /** The generation a queued timer input fired in; stale (dropped) once the generation moved on. */
+  readonly #firedIn = new WeakMap<Input, number>();
   #pendingReportScheduled = false;
   #lastGapSweepMs = 0;
   /**
@@ -156,6 +164,9 @@ export class ConsensusDriver {
     try {
       while (this.#queue.length > 0 && !this.#stopped) {
         const input = this.#queue.shift()!;
+        if (input.type === 'timer' && this.#firedIn.get(input) !== this.#timerGenerations.get(input.name)) {
+          continue;
+        }
         let outputs: Output[];
         const phaseBefore = this.deps.replica.currentPhase;
         try {
@@ -197,6 +208,16 @@ export class ConsensusDriver {
       this.#running = false;
       this.#resolveIdle?.();
     }
+  }
+
+  /** Clears timer `name` if it runs and starts its next generation (a firing of an earlier one is stale). */
+  #nextTimerGeneration(name: TimerName): number {
+    const existing = this.#timers.get(name);
+    if (existing) clearTimeout(existing);
+    this.#timers.delete(name);
+    const generation = (this.#timerGenerations.get(name) ?? 0) + 1;
+    this.#timerGenerations.set(name, generation);
+    return generation;
   }
 
   async #perform(outputs: readonly Output[]): Promise<void> {
@@ -283,23 +304,26 @@ export class ConsensusDriver {
         return;
       }
       case 'setTimer': {
-        const existing = this.#timers.get(output.name);
-        if (existing) clearTimeout(existing);
+        const { name } = output;
+        const generation = this.#nextTimerGeneration(name);
         this.#timers.set(
-          output.name,
+          name,
           setTimeout(() => {
-            this.#timers.delete(output.name);
-            this.input({ type: 'timer', name: output.name });
+            this.#timers.delete(name);
+            // Queued from the check phase: I/O that is already waiting (messages that arrived
+            // while a long step held the loop) is read and queued first.
+            setImmediate(() => {
+              const fired: Input = { type: 'timer', name };
+              this.#firedIn.set(fired, generation);
+              this.input(fired);
+            });
           }, output.ms),
         );
         return;
       }
-      case 'cancelTimer': {
-        const existing = this.#timers.get(output.name);
-        if (existing) clearTimeout(existing);
-        this.#timers.delete(output.name);
+      case 'cancelTimer':
+        this.#nextTimerGeneration(output.name);
         return;
-      }
       case 'requestStateTransfer':
         this.deps.sync.fetch(output.fromHeight, output.toHeight, output.peers, (blocks) =>
           this.input({ type: 'stateTransferred', blocks }),
