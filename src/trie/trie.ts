@@ -301,9 +301,13 @@ export class MerklePatriciaTrie {
       });
     }
     if (!equalBytes(keccak256(bytes), hash)) {
-      throw new NotFoundError('TRIE_NODE_CORRUPT', `stored trie node ${toHex(hash)} does not hash to its key`, {
-        hint: 'the node store is corrupt; restore it from a peer or a backup',
-      });
+      throw new NotFoundError(
+        'TRIE_NODE_CORRUPT',
+        `stored trie node ${toHex(hash)} does not hash to its key`,
+        {
+          hint: 'the node store is corrupt; restore it from a peer or a backup',
+        },
+      );
     }
     const node = decodeNode(bytes);
     node.hash = hash;
