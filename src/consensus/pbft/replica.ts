@@ -33,6 +33,7 @@ import { assert, DecodeError, ValidationError } from '../../errors.ts';
 import { CatchUp } from './catch-up.ts';
 import { verifyCommitCertificate } from './certificate.ts';
 import { Checkpoints } from './checkpoints.ts';
+import { FutureMessages } from './future-messages.ts';
 import { Ledger } from './ledger.ts';
 import { Membership, type SetChange } from './membership.ts';
 import { type BodyOf, type ConsensusMessage, decodeMessage, headerHashOf } from './messages.ts';
@@ -87,8 +88,8 @@ export class Replica {
   private readonly normal: NormalCase;
   private readonly viewChanger: ViewChanger;
 
-  /** Normal-case messages for a view not installed yet (bounded); replayed when it is installed. */
-  private futureMessages: ConsensusMessage[] = [];
+  /** Normal-case messages for a view not installed yet; replayed when it is installed. */
+  private readonly futureMessages = new FutureMessages(MAX_FUTURE_MESSAGES);
   private started = false;
 
   constructor(
@@ -295,8 +296,7 @@ export class Replica {
     ) {
       // Possibly a view we are about to install (its NEW-VIEW may arrive after its first votes).
       if (body.view <= view + 1) {
-        if (this.futureMessages.length >= MAX_FUTURE_MESSAGES) this.futureMessages.shift();
-        this.futureMessages.push(message);
+        this.futureMessages.add({ ...message, body });
       }
       return;
     }
@@ -340,9 +340,7 @@ export class Replica {
 
   /** Votes for `view` that arrived before its NEW-VIEW. */
   private replayBuffered(view: number): void {
-    const buffered = this.futureMessages;
-    this.futureMessages = buffered.filter((m) => (m.body as { view: number }).view > view);
-    for (const m of buffered) if ((m.body as { view: number }).view === view) this.dispatch(m);
+    for (const m of this.futureMessages.takeFor(view)) this.dispatch(m);
   }
 
   // -------------------------------------------------------------------------
