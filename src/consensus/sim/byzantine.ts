@@ -13,9 +13,12 @@ import {
   headerHashOf,
   type MessageBody,
   prepareVoteBytes,
+  type SignedViewChange,
   signingBytes,
+  viewChangeSigningBytes,
 } from '../pbft/messages.ts';
 import type { Block, CommitCertificate } from '../pbft/types.ts';
+import { decideNewView } from '../pbft/view-change.ts';
 import type { Prng } from './prng.ts';
 
 export const BYZANTINE_TRAITS = [
@@ -39,6 +42,12 @@ export const BYZANTINE_TRAITS = [
   'censor',
   /** Answers state-transfer requests with tampered blocks and certificates. */
   'badSync',
+  /**
+   * As a new view's primary, sends a NEW-VIEW whose quorum is padded with an honest
+   * VIEW-CHANGE relabelled as other validators', or with that signature over content
+   * stripped of its prepared certificates (its own too), and prepare votes to match.
+   */
+  'forgeNewView',
 ] as const;
 
 export type ByzantineTrait = (typeof BYZANTINE_TRAITS)[number];
@@ -56,6 +65,7 @@ export class ByzantineBehaviour {
     private readonly chainId: string,
     private readonly validators: ValidatorSet,
     private readonly sign: (message: Uint8Array) => Uint8Array,
+    private readonly watermarkWindow: number,
   ) {}
 
   get silent(): boolean {
@@ -99,6 +109,7 @@ export class ByzantineBehaviour {
         out = this.signBody({ ...body, headerHash });
       }
     }
+    if (body.type === 'newView' && this.traits.has('forgeNewView')) out = this.forgedNewView(body) ?? out;
     if (body.type === 'status' && this.traits.has('falseStatus')) {
       out = this.signBody({
         ...body,
@@ -119,6 +130,36 @@ export class ByzantineBehaviour {
       result.push([to, this.futureMessage(currentView)]);
     }
     return result;
+  }
+
+  private forgedNewView(body: Extract<MessageBody, { type: 'newView' }>): ConsensusMessage | undefined {
+    const honest = body.viewChanges.filter((vc) => vc.signer !== this.index);
+    if (honest.length === 0) return undefined;
+    const donor = honest.reduce((a, b) => (b.body.prepared.length < a.body.prepared.length ? b : a));
+    const stripContent = this.prng.chance(0.5);
+    const viewChanges: SignedViewChange[] = body.viewChanges.map((vc) => {
+      if (vc.signer === this.index) {
+        const own = { ...vc.body, prepared: [] };
+        return {
+          body: own,
+          signer: this.index,
+          signature: this.sign(viewChangeSigningBytes(this.chainId, own)),
+        };
+      }
+      if (vc === donor) return stripContent ? { ...vc, body: { ...vc.body, prepared: [] } } : vc;
+      return { ...donor, signer: vc.signer };
+    });
+    const decision = decideNewView(
+      viewChanges.map((vc) => vc.body),
+      this.watermarkWindow,
+    );
+    const votes = decision.reproposals.map((cert) => ({
+      height: cert.header.height,
+      signature: this.sign(
+        prepareVoteBytes(this.chainId, body.view, cert.header.height, headerHashOf(cert.header)),
+      ),
+    }));
+    return this.signBody({ type: 'newView', view: body.view, viewChanges, votes });
   }
 
   private inOtherHalf(height: number, to: number): boolean {

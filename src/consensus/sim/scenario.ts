@@ -150,6 +150,7 @@ export class ScenarioHarness {
               this.c.configs[r]!.chainId,
               this.c.validators,
               this.c.crypto.signer(r),
+              this.c.configs[r]!.parameters.watermarkWindow,
             ),
           );
         }

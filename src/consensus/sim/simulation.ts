@@ -280,6 +280,7 @@ export function runSimulation(options: SimulationOptions): SimulationResult {
       cluster.configs[index]!.chainId,
       cluster.validators,
       cluster.crypto.signer(index),
+      cluster.configs[index]!.parameters.watermarkWindow,
     );
     behaviour.genesisHashPlaceholder = headerHashOf(cluster.genesis);
     cluster.byzantine.set(index, behaviour);
