@@ -45,7 +45,9 @@ export const BYZANTINE_TRAITS = [
   /**
    * As a new view's primary, sends a NEW-VIEW whose quorum is padded with an honest
    * VIEW-CHANGE relabelled as other validators', or with that signature over content
-   * stripped of its prepared certificates (its own too), and prepare votes to match.
+   * stripped of its prepared certificates (its own too), and prepare votes to match;
+   * then, at each height the honest decision re-proposes and the forged one dropped,
+   * proposes and votes for a different block (what a replica fooled by it would commit).
    */
   'forgeNewView',
 ] as const;
@@ -57,6 +59,11 @@ const REPLAY_BUFFER = 256;
 export class ByzantineBehaviour {
   private readonly seen: ConsensusMessage[] = [];
   private readonly equivocationSplit = new Map<number, Set<number>>();
+  /**
+   * After a forged NEW-VIEW: its view, the heights it dropped, and the other block sent at
+   * each (made from the re-proposal this replica's own core sends there).
+   */
+  private forged: { view: number; dropped: Set<number>; replacements: Map<number, Block> } | undefined;
 
   constructor(
     readonly index: number,
@@ -110,6 +117,10 @@ export class ByzantineBehaviour {
       }
     }
     if (body.type === 'newView' && this.traits.has('forgeNewView')) out = this.forgedNewView(body) ?? out;
+    const replacement = this.forgedReplacement(body);
+    if (replacement && body.type === 'prePrepare') out = this.rePrePrepare(body, replacement);
+    else if (replacement && (body.type === 'prepare' || body.type === 'commit'))
+      out = this.signBody({ ...body, headerHash: headerHashOf(replacement.header) });
     if (body.type === 'status' && this.traits.has('falseStatus')) {
       out = this.signBody({
         ...body,
@@ -153,6 +164,15 @@ export class ByzantineBehaviour {
       viewChanges.map((vc) => vc.body),
       this.watermarkWindow,
     );
+    const kept = new Set(decision.reproposals.map((cert) => cert.header.height));
+    const honestDecision = decideNewView(
+      body.viewChanges.map((vc) => vc.body),
+      this.watermarkWindow,
+    );
+    const dropped = new Set(
+      honestDecision.reproposals.map((cert) => cert.header.height).filter((height) => !kept.has(height)),
+    );
+    this.forged = { view: body.view, dropped, replacements: new Map() };
     const votes = decision.reproposals.map((cert) => ({
       height: cert.header.height,
       signature: this.sign(
@@ -160,6 +180,25 @@ export class ByzantineBehaviour {
       ),
     }));
     return this.signBody({ type: 'newView', view: body.view, viewChanges, votes });
+  }
+
+  /** The block to send instead, for a message of the forged view at a height it dropped. */
+  private forgedReplacement(body: MessageBody): Block | undefined {
+    const forged = this.forged;
+    if (!forged || !('view' in body) || body.view !== forged.view) return undefined;
+    if (body.type !== 'prePrepare' && body.type !== 'prepare' && body.type !== 'commit') return undefined;
+    if (!forged.dropped.has(body.height)) return undefined;
+    let replacement = forged.replacements.get(body.height);
+    if (!replacement && body.type === 'prePrepare') {
+      // A fresh proposal of this view (the forged NEW-VIEW re-proposes nothing here): same txs.
+      const other = this.alternative(body.block);
+      replacement = {
+        header: { ...other.header, view: body.view, proposer: this.validators.publicKeys[this.index]! },
+        txs: other.txs,
+      };
+      forged.replacements.set(body.height, replacement);
+    }
+    return replacement;
   }
 
   private inOtherHalf(height: number, to: number): boolean {

@@ -14,10 +14,17 @@ import { FAULT_KINDS, runSimulation, SIM_PARAMETERS, type SimulationOptions } fr
 const ALL = new Set(FAULT_KINDS);
 
 function sweep(base: Omit<SimulationOptions, 'seed'>, from: number, count: number) {
+  return sweepSeeds(
+    base,
+    Array.from({ length: count }, (_, i) => from + i),
+  );
+}
+
+function sweepSeeds(base: Omit<SimulationOptions, 'seed'>, seeds: readonly number[]) {
   const failures: string[] = [];
   let blocks = 0;
   let viewChanges = 0;
-  for (let seed = from; seed < from + count; seed++) {
+  for (const seed of seeds) {
     const r = runSimulation({
       ...base,
       seed,
@@ -45,6 +52,12 @@ describe('deterministic simulation', () => {
     expect(failures).toEqual([]);
     expect(blocks).toBeGreaterThan(1000);
   }, 300_000);
+
+  it('stays safe on the seeds where a forged NEW-VIEW quorum made a new view drop a committed block', () => {
+    // Found with the forgeNewView trait on the code that verified VIEW-CHANGEs by signature alone.
+    const { failures } = sweepSeeds({ nodes: 4, byzantine: 1, faults: ALL }, [708, 803, 942]);
+    expect(failures).toEqual([]);
+  });
 
   it('a seed replays exactly', () => {
     const a = runSimulation({ seed: 4242, nodes: 4, byzantine: 1, faults: ALL, trace: true });
