@@ -72,6 +72,28 @@ describe('BlockStore', () => {
     expect(store.blockAt(2)).toBeUndefined();
   });
 
+  it('reads one transaction or receipt of a block as the whole-block reads would', async () => {
+    const store = new BlockStore(await openMemoryKv());
+    const g = header(0, zero);
+    await store.append(g, [], undefined, [], []);
+    const h1 = header(1, hashHeader(g));
+    const txs = [Uint8Array.of(5), new Uint8Array(70_000).fill(3), new Uint8Array(40).fill(4)];
+    const hashes = txs.map((_, i) => new Uint8Array(32).fill(i + 1));
+    await store.append(
+      h1,
+      txs,
+      certificate(1, hashHeader(h1)),
+      hashes.map((h) => encodeReceipt(receipt(h))),
+      hashes,
+    );
+    for (let i = 0; i < txs.length; i++) {
+      expect(store.txAt(1, i)).toEqual(store.txsAt(1)![i]);
+      expect(store.receiptAt(1, i)).toEqual(store.receiptsAt(1)![i]);
+    }
+    expect(store.txAt(2, 0)).toBeUndefined();
+    expect(() => store.txAt(1, 3)).toThrow(expect.objectContaining({ code: 'RLP_INDEX' }));
+  });
+
   it('refuses a block that does not extend the head (a caller bug)', async () => {
     const store = new BlockStore(await openMemoryKv());
     const g = header(0, zero);

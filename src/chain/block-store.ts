@@ -17,11 +17,11 @@
  * the head's hash (genesis first); anything else is a bug in the caller.
  */
 import { concatBytes, equalBytes, utf8 } from '../codec/bytes.ts';
-import { decodeRlpItem, encodeRlpItem } from '../codec/rlp.ts';
+import { decodeRlpItem, encodeRlpItem, rlpListItemAt } from '../codec/rlp.ts';
 import { bytes, decode, encode, list, struct, uint } from '../codec/schema.ts';
 import { CommitCertificateCodec } from '../consensus/pbft/messages.ts';
 import type { CommitCertificate } from '../consensus/pbft/types.ts';
-import { assert } from '../errors.ts';
+import { assert, DecodeError } from '../errors.ts';
 import type { Receipt } from '../exec/receipt.ts';
 import { decodeReceipt } from '../exec/receipt.ts';
 import type { KvOp, KvStore } from '../store/kv.ts';
@@ -135,6 +135,26 @@ export class BlockStore {
     return raw === undefined
       ? undefined
       : (decode(CommitCertificateCodec, raw, 'stored certificate') as CommitCertificate);
+  }
+
+  /** Transaction `index` of the block at `height`, read without decoding the block's other transactions. */
+  txAt(height: number, index: number): Uint8Array | undefined {
+    return this.#itemAt(heightKey('b', height), index, 'stored transactions');
+  }
+
+  /** Receipt `index` of the block at `height`, read without decoding the block's other receipts. */
+  receiptAt(height: number, index: number): Receipt | undefined {
+    const encoded = this.#itemAt(heightKey('r', height), index, 'stored receipts');
+    return encoded === undefined ? undefined : decodeReceipt(encoded);
+  }
+
+  #itemAt(key: Uint8Array, index: number, what: string): Uint8Array | undefined {
+    const raw = this.kv.get(key);
+    if (raw === undefined) return undefined;
+    const item = rlpListItemAt(raw, index, what);
+    if (!(item instanceof Uint8Array))
+      throw new DecodeError('RLP_INVALID', `${what}: item ${index} is not bytes`);
+    return item;
   }
 
   receiptsAt(height: number): Receipt[] | undefined {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../errors.ts';
 import { bytesKey, compareBytes, fromHex, toHex, utf8 } from './bytes.ts';
 import { canonicalJson, hashRecord } from './canonical-json.ts';
-import { decodeRlpItem, encodeRlpItem, type RlpItem } from './rlp.ts';
+import { decodeRlpItem, encodeRlpItem, type RlpItem, rlpListItemAt } from './rlp.ts';
 import {
   bigUint,
   bool,
@@ -73,6 +73,41 @@ describe('hex', () => {
 });
 
 describe('RLP', () => {
+  const rlpItem: fc.Arbitrary<RlpItem> = fc.letrec<{ item: RlpItem }>((tie) => ({
+    item: fc.oneof(
+      { depthSize: 'small' },
+      fc.uint8Array({ maxLength: 70 }),
+      fc.uint8Array({ minLength: 200, maxLength: 70_000 }),
+      fc.array(tie('item'), { maxLength: 4 }),
+    ),
+  })).item;
+
+  it('rlpListItemAt reads any item of a list as a full decode would, and names a missing one', () => {
+    fc.assert(
+      fc.property(fc.array(rlpItem, { maxLength: 12 }), (items) => {
+        const encoded = encodeRlpItem(items);
+        items.forEach((item, i) => {
+          expect(rlpListItemAt(encoded, i)).toEqual(item);
+        });
+        expect(() => rlpListItemAt(encoded, items.length)).toThrow(
+          expect.objectContaining({ code: 'RLP_INDEX' }),
+        );
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('rlpListItemAt refuses what is not one whole list', () => {
+    const encoded = encodeRlpItem([utf8('a'), new Uint8Array(100)]);
+    for (const bad of [
+      encoded.subarray(0, encoded.length - 1),
+      encodeRlpItem(utf8('dog')),
+      new Uint8Array(0),
+    ]) {
+      expect(() => rlpListItemAt(bad, 1)).toThrow(expect.objectContaining({ code: 'RLP_INVALID' }));
+    }
+  });
+
   it('encodes the Ethereum wiki examples', () => {
     expect(toHex(encodeRlpItem(utf8('dog')))).toBe('0x83646f67');
     expect(toHex(encodeRlpItem([utf8('cat'), utf8('dog')]))).toBe('0xc88363617483646f67');

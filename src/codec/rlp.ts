@@ -115,3 +115,46 @@ export function decodeRlpItem(
     throw new DecodeError('RLP_INVALID', `${what} is not canonical RLP: ${reason}`, { cause });
   }
 }
+
+/**
+ * Item `index` of the RLP list `bytes`, decoded, without decoding the items before
+ * or after it (their headers are read to step over them): for one transaction or
+ * receipt out of a large stored block. Throws `DecodeError` (`RLP_INVALID`) if
+ * `bytes` is not one RLP list or a header runs past its end, and `RLP_INDEX` if
+ * the list has no item `index`.
+ */
+export function rlpListItemAt(bytes: Uint8Array, index: number, what = 'RLP list'): RlpItem {
+  const outer = itemBounds(bytes, 0, what);
+  if (!outer.list || outer.end !== bytes.length) {
+    throw new DecodeError('RLP_INVALID', `${what} is not a single RLP list`);
+  }
+  let offset = outer.payload;
+  for (let i = 0; offset < outer.end; i++) {
+    const item = itemBounds(bytes, offset, what);
+    if (item.end > outer.end) throw new DecodeError('RLP_INVALID', `${what}: item ${i} runs past the list`);
+    if (i === index)
+      return decodeRlpItem(bytes.subarray(offset, item.end), bytes.length, `${what} item ${i}`);
+    offset = item.end;
+  }
+  throw new DecodeError('RLP_INDEX', `${what} has no item ${index}`);
+}
+
+/** Where the item starting at `offset` has its payload and ends, and whether it is a list. */
+function itemBounds(
+  bytes: Uint8Array,
+  offset: number,
+  what: string,
+): { list: boolean; payload: number; end: number } {
+  const first = bytes[offset];
+  if (first === undefined) throw new DecodeError('RLP_INVALID', `${what} is truncated`);
+  if (first < 0x80) return { list: false, payload: offset, end: offset + 1 };
+  const list = first >= 0xc0;
+  const short = list ? first - 0xc0 : first - 0x80;
+  if (short <= 55) return { list, payload: offset + 1, end: offset + 1 + short };
+  const lengthBytes = short - 55;
+  if (offset + 1 + lengthBytes > bytes.length) throw new DecodeError('RLP_INVALID', `${what} is truncated`);
+  let length = 0;
+  for (let i = 0; i < lengthBytes; i++) length = length * 256 + bytes[offset + 1 + i]!;
+  const payload = offset + 1 + lengthBytes;
+  return { list, payload, end: payload + length };
+}

@@ -135,8 +135,8 @@ export class NodeApiImpl implements NodeApi {
     const location = this.deps.blocks.txLocation(hash);
     if (!location) return { hash: hashHex, status: 'unknown' };
     const { blocks } = this.deps;
-    const encoded = blocks.txsAt(location.height)?.[location.index];
-    const receipt = blocks.receiptsAt(location.height)?.[location.index];
+    const encoded = blocks.txAt(location.height, location.index);
+    const receipt = blocks.receiptAt(location.height, location.index);
     const header = blocks.headerAt(location.height)!;
     return {
       hash: hashHex,
