@@ -90,6 +90,8 @@ describe('BlockStore', () => {
       expect(store.txAt(1, i)).toEqual(store.txsAt(1)![i]);
       expect(store.receiptAt(1, i)).toEqual(store.receiptsAt(1)![i]);
     }
+    expect(store.txCountAt(1)).toBe(3);
+    expect(store.txCountAt(0)).toBe(0);
     expect(store.txAt(2, 0)).toBeUndefined();
     expect(() => store.txAt(1, 3)).toThrow(expect.objectContaining({ code: 'RLP_INDEX' }));
   });

@@ -17,7 +17,7 @@
  * the head's hash (genesis first); anything else is a bug in the caller.
  */
 import { concatBytes, equalBytes, utf8 } from '../codec/bytes.ts';
-import { decodeRlpItem, encodeRlpItem, rlpListItemAt } from '../codec/rlp.ts';
+import { decodeRlpItem, encodeRlpItem, rlpListItemAt, rlpListLength } from '../codec/rlp.ts';
 import { bytes, decode, encode, list, struct, uint } from '../codec/schema.ts';
 import { CommitCertificateCodec } from '../consensus/pbft/messages.ts';
 import type { CommitCertificate } from '../consensus/pbft/types.ts';
@@ -135,6 +135,12 @@ export class BlockStore {
     return raw === undefined
       ? undefined
       : (decode(CommitCertificateCodec, raw, 'stored certificate') as CommitCertificate);
+  }
+
+  /** How many transactions the block at `height` holds, read without decoding them. */
+  txCountAt(height: number): number | undefined {
+    const raw = this.kv.get(heightKey('b', height));
+    return raw === undefined ? undefined : rlpListLength(raw, 'stored transactions');
   }
 
   /** Transaction `index` of the block at `height`, read without decoding the block's other transactions. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../errors.ts';
 import { bytesKey, compareBytes, fromHex, toHex, utf8 } from './bytes.ts';
 import { canonicalJson, hashRecord } from './canonical-json.ts';
-import { decodeRlpItem, encodeRlpItem, type RlpItem, rlpListItemAt } from './rlp.ts';
+import { decodeRlpItem, encodeRlpItem, type RlpItem, rlpListItemAt, rlpListLength } from './rlp.ts';
 import {
   bigUint,
   bool,
@@ -82,13 +82,14 @@ describe('RLP', () => {
     ),
   })).item;
 
-  it('rlpListItemAt reads any item of a list as a full decode would, and names a missing one', () => {
+  it('rlpListItemAt and rlpListLength read a list as a full decode would, and name a missing item', () => {
     fc.assert(
       fc.property(fc.array(rlpItem, { maxLength: 12 }), (items) => {
         const encoded = encodeRlpItem(items);
         items.forEach((item, i) => {
           expect(rlpListItemAt(encoded, i)).toEqual(item);
         });
+        expect(rlpListLength(encoded)).toBe(items.length);
         expect(() => rlpListItemAt(encoded, items.length)).toThrow(
           expect.objectContaining({ code: 'RLP_INDEX' }),
         );
@@ -105,6 +106,7 @@ describe('RLP', () => {
       new Uint8Array(0),
     ]) {
       expect(() => rlpListItemAt(bad, 1)).toThrow(expect.objectContaining({ code: 'RLP_INVALID' }));
+      expect(() => rlpListLength(bad)).toThrow(expect.objectContaining({ code: 'RLP_INVALID' }));
     }
   });
 

@@ -124,19 +124,33 @@ export function decodeRlpItem(
  * the list has no item `index`.
  */
 export function rlpListItemAt(bytes: Uint8Array, index: number, what = 'RLP list'): RlpItem {
+  let i = 0;
+  for (const [start, end] of listItemBounds(bytes, what)) {
+    if (i === index) return decodeRlpItem(bytes.subarray(start, end), bytes.length, `${what} item ${i}`);
+    i++;
+  }
+  throw new DecodeError('RLP_INDEX', `${what} has no item ${index}`);
+}
+
+/** The number of items in the RLP list `bytes`, read from their headers alone; throws as `rlpListItemAt`. */
+export function rlpListLength(bytes: Uint8Array, what = 'RLP list'): number {
+  let count = 0;
+  for (const _ of listItemBounds(bytes, what)) count++;
+  return count;
+}
+
+/** `[start, end)` of each item of the list `bytes`, in order. */
+function* listItemBounds(bytes: Uint8Array, what: string): Generator<[number, number]> {
   const outer = itemBounds(bytes, 0, what);
   if (!outer.list || outer.end !== bytes.length) {
     throw new DecodeError('RLP_INVALID', `${what} is not a single RLP list`);
   }
-  let offset = outer.payload;
-  for (let i = 0; offset < outer.end; i++) {
+  for (let offset = outer.payload, i = 0; offset < outer.end; i++) {
     const item = itemBounds(bytes, offset, what);
     if (item.end > outer.end) throw new DecodeError('RLP_INVALID', `${what}: item ${i} runs past the list`);
-    if (i === index)
-      return decodeRlpItem(bytes.subarray(offset, item.end), bytes.length, `${what} item ${i}`);
+    yield [offset, item.end];
     offset = item.end;
   }
-  throw new DecodeError('RLP_INDEX', `${what} has no item ${index}`);
 }
 
 /** Where the item starting at `offset` has its payload and ends, and whether it is a list. */

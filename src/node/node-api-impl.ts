@@ -188,7 +188,7 @@ export class NodeApiImpl implements NodeApi {
     for (let h = start; h >= 0 && out.length < Math.min(limit, MAX_RECENT_BLOCKS); h--) {
       const header = blocks.headerAt(h);
       if (!header) break;
-      out.push(blockSummaryJson(header, blocks.txsAt(h)?.length ?? 0));
+      out.push(blockSummaryJson(header, blocks.txCountAt(h) ?? 0));
     }
     return out;
   }
