@@ -27,11 +27,13 @@ import {
   viewChangeSigningBytes,
 } from './messages.ts';
 import type { ReplicaConfig } from './types.ts';
-import { decideNewView, type NewViewDecision } from './view-change.ts';
+import { decideNewView, type NewViewDecision, newViewVotes } from './view-change.ts';
 
 interface ViewChangeEntry {
   readonly view: number;
   readonly message: ConsensusMessage;
+  /** Its `verifiedKey`. */
+  readonly key: string;
 }
 
 /** The new primary's prepare vote for each re-proposed height, as a NEW-VIEW carries them. */
@@ -42,6 +44,11 @@ export interface OwnNewView {
   readonly message: ConsensusMessage;
   readonly decision: NewViewDecision;
   readonly votes: NewViewVotes;
+}
+
+/** The verified-cache key of a VIEW-CHANGE: its signer, a hash of its signed content, its signature. */
+function verifiedKey(signer: number, signingBytes: Uint8Array, signature: Uint8Array): string {
+  return `${signer}/${toHex(keccak256(signingBytes))}/${toHex(signature)}`;
 }
 
 function viewChangeBodyOf(message: ConsensusMessage): ViewChangeBodyT {
@@ -73,18 +80,19 @@ export class ViewChangeLog {
 
   /** Whether exactly this VIEW-CHANGE (signer, content, signature) was checked before. */
   isVerified(message: ConsensusMessage): boolean {
-    return this.verified.has(this.verifiedKey(message.signer, viewChangeBodyOf(message), message.signature));
+    return this.verified.has(this.messageKey(message));
   }
 
   /** Records a VIEW-CHANGE for `view` whose signature and content are valid, as its signer's latest. */
   record(message: ConsensusMessage, view: number): void {
-    this.verified.add(this.verifiedKey(message.signer, viewChangeBodyOf(message), message.signature));
-    this.entries.set(message.signer, { view, message });
+    const key = this.messageKey(message);
+    this.verified.add(key);
+    this.entries.set(message.signer, { view, message, key });
   }
 
-  private verifiedKey(signer: number, body: ViewChangeBodyT, signature: Uint8Array): string {
-    const content = keccak256(viewChangeSigningBytes(this.config.chainId, body));
-    return `${signer}/${toHex(content)}/${toHex(signature)}`;
+  private messageKey(message: ConsensusMessage): string {
+    const signed = viewChangeSigningBytes(this.config.chainId, viewChangeBodyOf(message));
+    return verifiedKey(message.signer, signed, message.signature);
   }
 
   /** PBFT: f+1 replicas asking for views above `view` include a correct one; the view to join, if so. */
@@ -116,11 +124,7 @@ export class ViewChangeLog {
     for (const [signer, entry] of [...this.entries]) {
       if (entry.view <= view) this.entries.delete(signer);
     }
-    this.verified = new Set(
-      [...this.entries.values()].map(({ message }) =>
-        this.verifiedKey(message.signer, viewChangeBodyOf(message), message.signature),
-      ),
-    );
+    this.verified = new Set([...this.entries.values()].map((entry) => entry.key));
   }
 
   /** Forgets every validator's VIEW-CHANGE and what was verified: the validator set changed, and with it whose key an index names. */
@@ -158,12 +162,7 @@ export class ViewChangeLog {
       .map(([, m]) => m);
     const bodies = chosen.map((m) => viewChangeBodyOf(m));
     const decision = this.decide(bodies);
-    const votes = decision.reproposals.map((cert) => ({
-      height: cert.header.height,
-      signature: this.members.signVote(
-        prepareVoteBytes(this.config.chainId, view, cert.header.height, headerHashOf(cert.header)),
-      ).signature,
-    }));
+    const votes = newViewVotes(this.config.chainId, view, decision, this.config.sign);
     const signed: SignedViewChange[] = chosen.map((m) => ({
       body: viewChangeBodyOf(m),
       signer: m.signer,
@@ -181,11 +180,10 @@ export class ViewChangeLog {
     for (const vc of body.viewChanges) {
       if (vc.body.newView !== body.view || signers.has(vc.signer)) return undefined;
       if (vc.signer < 0 || vc.signer >= this.members.validators.size) return undefined;
-      const key = this.verifiedKey(vc.signer, vc.body, vc.signature);
+      const signed = viewChangeSigningBytes(chainId, vc.body);
+      const key = verifiedKey(vc.signer, signed, vc.signature);
       if (!this.verified.has(key)) {
-        const ok =
-          verify(this.members.keyOf(vc.signer), viewChangeSigningBytes(chainId, vc.body), vc.signature) &&
-          this.isValid(vc.body);
+        const ok = verify(this.members.keyOf(vc.signer), signed, vc.signature) && this.isValid(vc.body);
         if (!ok) return undefined;
         this.verified.add(key);
       }

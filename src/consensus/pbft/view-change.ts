@@ -20,7 +20,7 @@
  */
 
 import { compareBytes, equalBytes } from '../../codec/bytes.ts';
-import { headerHashOf, type ViewChangeBodyT } from './messages.ts';
+import { headerHashOf, prepareVoteBytes, type ViewChangeBodyT } from './messages.ts';
 import type { CheckpointProof, PreparedCertificate } from './types.ts';
 
 export interface NewViewDecision {
@@ -69,4 +69,20 @@ export function decideNewView(
     parent = headerHashOf(cert.header);
   }
   return { base, reproposals };
+}
+
+/**
+ * The new primary's prepare vote for each re-proposal of `decision`, in height order, as
+ * a NEW-VIEW for `view` carries them; `sign` signs with the primary's key.
+ */
+export function newViewVotes(
+  chainId: string,
+  view: number,
+  decision: NewViewDecision,
+  sign: (bytes: Uint8Array) => Uint8Array,
+): { height: number; signature: Uint8Array }[] {
+  return decision.reproposals.map((cert) => ({
+    height: cert.header.height,
+    signature: sign(prepareVoteBytes(chainId, view, cert.header.height, headerHashOf(cert.header))),
+  }));
 }

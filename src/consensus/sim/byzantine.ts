@@ -18,7 +18,7 @@ import {
   viewChangeSigningBytes,
 } from '../pbft/messages.ts';
 import type { Block, CommitCertificate } from '../pbft/types.ts';
-import { decideNewView } from '../pbft/view-change.ts';
+import { decideNewView, newViewVotes } from '../pbft/view-change.ts';
 import type { Prng } from './prng.ts';
 
 export const BYZANTINE_TRAITS = [
@@ -173,12 +173,7 @@ export class ByzantineBehaviour {
       honestDecision.reproposals.map((cert) => cert.header.height).filter((height) => !kept.has(height)),
     );
     this.forged = { view: body.view, dropped, replacements: new Map() };
-    const votes = decision.reproposals.map((cert) => ({
-      height: cert.header.height,
-      signature: this.sign(
-        prepareVoteBytes(this.chainId, body.view, cert.header.height, headerHashOf(cert.header)),
-      ),
-    }));
+    const votes = newViewVotes(this.chainId, body.view, decision, this.sign);
     return this.signBody({ type: 'newView', view: body.view, viewChanges, votes });
   }
 
