@@ -237,15 +237,17 @@ export function apiRoutes({ node, openApi, acceptWebSocket }: RouteContext): Rou
       responses: { 202: { description: 'one result per transaction', schema: SubmitTxBatchResponse } },
       handler: async (request, reply) => {
         const { txs } = request.body as Static<typeof SubmitTxBatchRequest>;
-        const results: SubmitTxBatchResponseJson['results'] = [];
-        for (const tx of txs) {
-          try {
-            results.push(await node.submitTx(fromHex(tx, 'tx')));
-          } catch (error) {
-            if (!(error instanceof MeridianError)) throw error;
-            results.push({ status: 'rejected', error: error.toJSON() });
-          }
-        }
+        // All offered at once, in order: admission takes them in that order, a slice per turn.
+        const results: SubmitTxBatchResponseJson['results'] = await Promise.all(
+          txs.map(async (tx) => {
+            try {
+              return await node.submitTx(fromHex(tx, 'tx'));
+            } catch (error) {
+              if (!(error instanceof MeridianError)) throw error;
+              return { status: 'rejected' as const, error: error.toJSON() };
+            }
+          }),
+        );
         reply.code(202);
         return { results };
       },

@@ -6,7 +6,14 @@ import { generateSigningKeyPair } from '../crypto/ed25519.ts';
 import { LogLimiter } from './log-limiter.ts';
 import { createLogger } from './logger.ts';
 import { NodeMetrics } from './metrics.ts';
-import { BACKLOG_SECONDS, MIN_BACKLOG, TxAdmission } from './tx-admission.ts';
+import {
+  ADMIT_SLICE_MS,
+  BACKLOG_SECONDS,
+  MAX_QUEUED_BYTES,
+  MAX_QUEUED_TXS,
+  MIN_BACKLOG,
+  TxAdmission,
+} from './tx-admission.ts';
 import type { TxGossip } from './tx-gossip.ts';
 
 const CHAIN = 'admission-test';
@@ -110,5 +117,74 @@ describe('TxAdmission back-pressure', () => {
     expect(admission.backlogLimit()).toBe(BACKLOG_SECONDS * 2_000);
     clock.ms += 10_000; // nothing committed since: back to the floor
     expect(admission.backlogLimit()).toBe(MIN_BACKLOG);
+  });
+});
+
+describe('TxAdmission in line (admitFairly)', () => {
+  it(`admits for at most ${ADMIT_SLICE_MS} ms per turn of the event loop however many sources offer at once`, async () => {
+    // A clock that moves 1 ms at every reading: each admission costs 1 ms to the line.
+    const clock = {
+      value: 0,
+      get ms() {
+        return this.value++;
+      },
+    };
+    const { mempool, admission } = admissionAt(clock);
+    // 12 sources (gossip frames) of 40 transactions each, all offered in one turn.
+    const offers = Array.from({ length: 12 * 40 }, () => freshTx());
+    const sizes: number[] = [];
+    let done = false;
+    const sample = () => {
+      sizes.push(mempool.size);
+      if (!done) setImmediate(sample);
+    };
+    setImmediate(sample);
+    const results = await Promise.all(offers.map((tx) => admission.admitFairly(tx, true)));
+    done = true;
+    await new Promise((resolve) => setImmediate(resolve)); // the last sample
+    expect(results.every((r) => r.status === 'pending')).toBe(true);
+    expect(sizes.at(-1)).toBe(offers.length);
+    const growth = sizes.map((size, i) => size - (sizes[i - 1] ?? 0));
+    expect(Math.max(...growth)).toBeLessThanOrEqual(ADMIT_SLICE_MS);
+  });
+
+  it('refuses clients whose transaction would wait past the backlog, counting those in line', async () => {
+    const { mempool, admission } = admissionAt({ ms: 1_000_000 });
+    for (let i = 0; i < MIN_BACKLOG - 10; i++) admission.admit(freshTx(), false);
+    const inLine = Array.from({ length: 10 }, () => admission.admitFairly(freshTx(), false));
+    await expect(admission.admitFairly(freshTx(), false)).rejects.toMatchObject({ code: 'MEMPOOL_FULL' });
+    const peer = admission.admitFairly(freshTx(), true); // peers are not held to the backlog
+    await Promise.all([...inLine, peer]);
+    expect(mempool.size).toBe(MIN_BACKLOG + 1);
+  });
+
+  it(`bounds the line at ${MAX_QUEUED_TXS} transactions and ${MAX_QUEUED_BYTES} bytes, for peers too`, async () => {
+    // A clock that moves 100 ms at every reading: one admission uses up a turn, the rest wait in line.
+    const clock = {
+      value: 0,
+      get ms() {
+        this.value += 100;
+        return this.value;
+      },
+    };
+    const { admission } = admissionAt(clock);
+    // Garbage is enough: the bound applies before decoding; each settles with its decode error later.
+    const garbage = () => admission.admitFairly(new Uint8Array(1), true);
+    const byCount = [garbage(), ...Array.from({ length: MAX_QUEUED_TXS }, garbage)];
+    await expect(garbage()).rejects.toMatchObject({
+      code: 'MEMPOOL_FULL',
+      message: expect.stringContaining('waiting here to be admitted'),
+    });
+    expect((await Promise.allSettled(byCount)).every((r) => r.status === 'rejected')).toBe(true);
+
+    // The line drained: offers are taken again.
+    await expect(admission.admitFairly(freshTx(), true)).resolves.toMatchObject({ status: 'pending' });
+
+    const fresh = admissionAt(clock).admission;
+    const first = fresh.admitFairly(new Uint8Array(1), true); // runs at once and uses up the turn
+    const big = new Uint8Array(MAX_QUEUED_BYTES / 4);
+    const byBytes = Array.from({ length: 4 }, () => fresh.admitFairly(big, true));
+    await expect(fresh.admitFairly(new Uint8Array(1), true)).rejects.toMatchObject({ code: 'MEMPOOL_FULL' });
+    await Promise.allSettled([first, ...byBytes]);
   });
 });

@@ -8,11 +8,17 @@
  *
  * Back-pressure: a client's transaction is refused with `MEMPOOL_FULL` (HTTP 503
  * with Retry-After) while more ready transactions (no nonce gap before them) are
- * waiting here than the network commits in
- * `BACKLOG_SECONDS` at its recent rate (never fewer than `MIN_BACKLOG`), so an
- * overloaded network answers "retry" at once instead of letting every admitted
- * transaction wait longer and longer. Transactions from peers are not refused
- * for this: another validator already accepted them.
+ * waiting here, in the mempool or in line for admission, than the network
+ * commits in `BACKLOG_SECONDS` at its recent rate (never fewer than
+ * `MIN_BACKLOG`), so an overloaded network answers "retry" at once instead of
+ * letting every admitted transaction wait longer and longer. Transactions from
+ * peers are not refused for this: another validator already accepted them.
+ *
+ * Fairness: `admitFairly` puts every transaction, from requests and gossip
+ * frames alike, in one line that admits for at most `ADMIT_SLICE_MS` per turn of the
+ * event loop (`TurnSlicedQueue`), so ingest never starves consensus. The line is
+ * bounded (`MAX_QUEUED_TXS`, `MAX_QUEUED_BYTES`); past that even peers' gossip is
+ * refused (the primary still delivers those transactions inside its blocks).
  */
 
 import type { Mempool } from '../chain/mempool.ts';
@@ -21,14 +27,18 @@ import { toHex } from '../codec/bytes.ts';
 import { MeridianError, ValidationError } from '../errors.ts';
 import type { LogLimiter } from './log-limiter.ts';
 import type { NodeMetrics } from './metrics.ts';
+import { TurnSlicedQueue } from './turn-sliced-queue.ts';
 import type { TxGossip } from './tx-gossip.ts';
 
 const MAX_TRACKED_LATENCIES = 200_000;
 /**
- * Admissions between two turns of the event loop in `admitFairly`: about 30 signature checks,
- * a few milliseconds, so consensus messages and timers never wait behind a burst.
+ * Milliseconds of admission per turn of the event loop in `admitFairly` (about a hundred
+ * signature checks), so consensus messages and timers never wait long behind a burst.
  */
-const ADMIT_SLICE = 32;
+export const ADMIT_SLICE_MS = 8;
+/** Most transactions waiting in line for admission (`admitFairly`), and their most encoded bytes. */
+export const MAX_QUEUED_TXS = 20_000;
+export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 /** Seconds of commits, at the recent commit rate, that may wait here before clients are refused. */
 export const BACKLOG_SECONDS = 3;
 /** Waiting transactions always allowed whatever the rate (an idle network has no rate yet). */
@@ -38,7 +48,16 @@ const RATE_WINDOW_MS = 5_000;
 
 export class TxAdmission {
   readonly #firstSeenMs = new Map<string, number>();
-  #sinceYield = 0;
+  readonly #line = new TurnSlicedQueue(
+    (entry: { encoded: Uint8Array; fromPeer: boolean }) => this.admit(entry.encoded, entry.fromPeer),
+    { sliceMs: ADMIT_SLICE_MS, sizeOf: (entry) => entry.encoded.length, now: () => this.now() },
+  );
+  /** The refusal thrown while the admission line is full (one Error, not one per refused offer). */
+  readonly #lineFull = new ValidationError(
+    'MEMPOOL_FULL',
+    `${MAX_QUEUED_TXS} transactions or ${MAX_QUEUED_BYTES} bytes are already waiting here to be admitted`,
+    { hint: 'retry in a moment; this node is admitting transactions as fast as it can' },
+  );
   /** Committed transaction counts of recent blocks, oldest first (within RATE_WINDOW_MS). */
   readonly #recentCommits: { atMs: number; count: number }[] = [];
   #recentCount = 0;
@@ -62,7 +81,7 @@ export class TxAdmission {
    */
   admit(encoded: Uint8Array, fromPeer: boolean): { hash: string; status: 'pending' | 'duplicate' } {
     try {
-      if (!fromPeer) this.#checkBacklog();
+      if (!fromPeer) this.#checkBacklog(0);
       const tx = decodeTx(encoded);
       this.authorize(tx);
       const hashBytes = txHashOfEncoded(encoded) ?? txHash(tx.body);
@@ -73,32 +92,36 @@ export class TxAdmission {
       this.onAdded();
       return { hash, status: 'pending' };
     } catch (error) {
-      if (error instanceof MeridianError) {
-        this.metrics.txsRejected.inc({ code: error.code });
-        this.log.warn(
-          'tx-refused',
-          { code: error.code, reason: error.message, fromPeer },
-          'transaction refused',
-        );
-      }
+      this.#noteRefusal(error, fromPeer);
       throw error;
     }
   }
 
   /**
-   * `admit` for bursts (a batch request, a gossip frame): gives the event loop a turn before every
-   * `ADMIT_SLICE`th admission, so a thousand transactions arriving at once cannot delay consensus
-   * long enough to look like a silent primary.
+   * `admit` in line (see the header): the transaction is admitted in a later turn of the event
+   * loop, after those offered before it, for at most `ADMIT_SLICE_MS` per turn. Refuses at once with
+   * `MEMPOOL_FULL` when the line is full or, for a client, when the backlog counting the line is.
    */
-  async admitFairly(
+  admitFairly(
     encoded: Uint8Array,
     fromPeer: boolean,
   ): Promise<{ hash: string; status: 'pending' | 'duplicate' }> {
-    if (++this.#sinceYield >= ADMIT_SLICE) {
-      this.#sinceYield = 0;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      if (this.#line.length >= MAX_QUEUED_TXS || this.#line.bytes + encoded.length > MAX_QUEUED_BYTES) {
+        throw this.#lineFull;
+      }
+      if (!fromPeer) this.#checkBacklog(this.#line.length);
+    } catch (error) {
+      this.#noteRefusal(error, fromPeer);
+      return Promise.reject(error);
     }
-    return this.admit(encoded, fromPeer);
+    return this.#line.enqueue({ encoded, fromPeer });
+  }
+
+  #noteRefusal(error: unknown, fromPeer: boolean): void {
+    if (!(error instanceof MeridianError)) return;
+    this.metrics.txsRejected.inc({ code: error.code });
+    this.log.warn('tx-refused', { code: error.code, reason: error.message, fromPeer }, 'transaction refused');
   }
 
   /** The most transactions that may wait here before clients are refused (see the header). */
@@ -114,9 +137,10 @@ export class TxAdmission {
     }
   }
 
-  #checkBacklog(): void {
+  /** Throws `MEMPOOL_FULL` unless fewer than the backlog limit wait: ready in the mempool plus `queued` in line. */
+  #checkBacklog(queued: number): void {
     const limit = this.backlogLimit();
-    if (this.mempool.readyCount < limit) {
+    if (this.mempool.readyCount + queued < limit) {
       this.#full = undefined;
       return;
     }
