@@ -531,6 +531,9 @@ export class NormalCase {
     }
     if (!this.catchUp.verify(message)) return;
     votes.set(message.signer, { hex, vote: { validator: message.signer, signature: message.signature } });
+    // A primary still voting in its view is not silent, only busy (a long block on a loaded machine):
+    // `primaryTimeout` is for a silent one. One that votes but never proposes meets `progress`.
+    if (message.signer === this.position.primary) this.resetPrimaryTimeout();
   }
 
   onHeartbeat(message: ConsensusMessage, body: BodyOf<'heartbeat'>): void {

@@ -5,8 +5,9 @@ import { ValidationError } from '../../errors.ts';
 import { Cluster } from '../sim/cluster.ts';
 import { simTransactionsRoot } from '../sim/node.ts';
 import { SIM_PARAMETERS } from '../sim/simulation.ts';
+import { type ConsensusMessage, signingBytes } from './messages.ts';
 import { createReplica, restoreReplica } from './replica.ts';
-import type { ReplicaConfig } from './types.ts';
+import type { Output, ReplicaConfig } from './types.ts';
 
 function config(overrides: Partial<ReplicaConfig> = {}): ReplicaConfig {
   const cluster = new Cluster(
@@ -119,6 +120,25 @@ describe('Replica driver contract', () => {
       ms: SIM_PARAMETERS.heartbeatTimeoutMs,
     });
     expect(outputs.some((o) => o.type === 'setTimer' && o.name === 'heartbeat')).toBe(false);
+  });
+
+  it("a backup re-arms its heartbeat timeout on the primary's votes, not on other validators'", () => {
+    const c = new Cluster(
+      { nodes: 4, seed: 1, parameters: SIM_PARAMETERS },
+      { send: () => {}, timerSet: () => {} },
+    );
+    const backup = createReplica(c.configs[2]!);
+    backup.step({ type: 'start' });
+    const commitFrom = (signer: number): ConsensusMessage => {
+      const body = { type: 'commit' as const, view: 0, height: 1, headerHash: new Uint8Array(32).fill(9) };
+      const signerConfig = c.configs[signer]!;
+      return { body, signer, signature: signerConfig.sign(signingBytes(signerConfig.chainId, body)) };
+    };
+    const rearms = (outputs: readonly Output[]) =>
+      outputs.some((o) => o.type === 'setTimer' && o.name === 'primaryTimeout');
+    expect(backup.status.primary).toBe(0);
+    expect(rearms(backup.step({ type: 'message', message: commitFrom(1) }))).toBe(false);
+    expect(rearms(backup.step({ type: 'message', message: commitFrom(0) }))).toBe(true);
   });
 
   it('rejects configurations outside the limits', () => {
