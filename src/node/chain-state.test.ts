@@ -49,6 +49,25 @@ describe('ChainState: world state written every STATE_WRITE_INTERVAL heights', (
     expect(head.get(moduleKey('kv', utf8('bulk/1/0')))).toBeDefined();
   });
 
+  it("admission's head view follows the head: the head's nonces and registry, read once per head", async () => {
+    const chain = await createTestChain({ modules: [kvModule] });
+    const { sender } = chain;
+    const view = chain.state.headView;
+    expect(view.nonce(sender.publicKey)).toBe(0);
+    expect(chain.state.headView).toBe(view); // one view per head
+    const prefix = moduleKey('kv', new Uint8Array(0));
+    expect(view.prefixVersion(prefix)).toBe(view.prefixVersion(prefix));
+    await chain.commit([{ kind: 'kv.put', payload: { key: 'k', value: 'v' } }]);
+    const next = chain.state.headView;
+    expect(next).not.toBe(view);
+    expect(next.nonce(sender.publicKey)).toBe(1);
+    expect(next.get(moduleKey('kv', utf8('k')))).toEqual(
+      chain.state.headState.get(moduleKey('kv', utf8('k'))),
+    );
+    expect(next.prefixVersion(prefix)).not.toBe(view.prefixVersion(prefix)); // kv changed
+    expect(view.nonce(sender.publicKey)).toBe(0); // the old head's view still answers for that head
+  });
+
   it('a restart re-executes the blocks above the last written state: nothing committed is lost', async () => {
     const chain = await createTestChain({ modules: [kvModule] });
     const top = STATE_WRITE_INTERVAL + 5;

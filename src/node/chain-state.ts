@@ -31,6 +31,7 @@ import { assert, NotFoundError, ValidationError } from '../errors.ts';
 import { type ExecutedBlock, type ExecutionEnvironment, executeBlock } from '../exec/execute.ts';
 import type { KvStore } from '../store/kv.ts';
 import { MerklePatriciaTrie } from '../trie/index.ts';
+import { HeadView } from './head-view.ts';
 
 /** How far a proposer's timestamp may run ahead of a validator's clock. */
 export const MAX_CLOCK_DRIFT_MS = 5_000;
@@ -65,6 +66,8 @@ export class ChainState {
   #head: BlockHeader;
   #headHex: string;
   #headState: MerklePatriciaTrie;
+  /** Admission's memoised view of the head state (made on first use after each head move). */
+  #headView: HeadView | undefined;
   readonly #speculative = new Map<string, SpeculativeBlock>();
   /** Committed states not yet written to the node store, by height (the head's included). */
   readonly #unwritten = new Map<number, MerklePatriciaTrie>();
@@ -138,6 +141,12 @@ export class ChainState {
 
   get headState(): MerklePatriciaTrie {
     return this.#headState;
+  }
+
+  /** The head state as admission reads it: nonces and registry versions computed once per head. */
+  get headView(): HeadView {
+    this.#headView ??= new HeadView(this.#headState);
+    return this.#headView;
   }
 
   /**
@@ -299,6 +308,7 @@ export class ChainState {
     this.#head = header;
     this.#headHex = hashHex;
     this.#headState = executed.state;
+    this.#headView = undefined;
     for (const [key, entry] of this.#speculative) {
       if (entry.block.header.height <= header.height) this.#speculative.delete(key);
     }

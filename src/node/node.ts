@@ -19,11 +19,10 @@ import type { ReplicaConfig } from '../consensus/pbft/types.ts';
 import { sign, verify } from '../crypto/ed25519.ts';
 import { decryptKeyFile, type Identity, parseKeyFile } from '../crypto/keyfile.ts';
 import { MeridianError } from '../errors.ts';
-import { type ExecutionEnvironment, readNonce } from '../exec/execute.ts';
+import type { ExecutionEnvironment } from '../exec/execute.ts';
 import { buildGenesisState } from '../exec/genesis-state.ts';
 import type { Module } from '../exec/module.ts';
 import { transactionsRoot } from '../exec/roots.ts';
-import { trieReader } from '../exec/trie-reader.ts';
 import {
   blockGasReservation,
   contractModule,
@@ -147,7 +146,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
   });
   mempool = new Mempool({
     chainId: genesis.chainId,
-    committedNonce: (sender) => readNonce(chain.headState, sender),
+    committedNonce: (sender) => chain.headView.nonce(sender),
   });
 
   const transport = await TlsTransport.create({
@@ -202,7 +201,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     metrics,
     warnings,
     () => driver?.reportPending(),
-    (tx) => authorize(trieReader(chain.headState), tx),
+    (tx) => authorize(chain.headView, tx),
   );
 
   driver = new ConsensusDriver({

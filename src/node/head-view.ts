@@ -1,0 +1,50 @@
+/**
+ * Admission's view of one committed head state: what every incoming transaction asks of it (the
+ * sender's next nonce, the membership registry's version) is computed once per head instead of
+ * once per transaction. A head state never changes, so nothing here goes stale; the chain state
+ * starts a new view when the head moves.
+ */
+import { bytesKey } from '../codec/bytes.ts';
+import { readNonce } from '../exec/execute.ts';
+import type { StateReader } from '../exec/overlay.ts';
+import { trieReader } from '../exec/trie-reader.ts';
+import type { MerklePatriciaTrie } from '../trie/index.ts';
+
+/** Remembered nonces and prefix versions per view; past it the memo starts over (a flood of new senders). */
+const MAX_REMEMBERED = 100_000;
+
+export class HeadView implements StateReader {
+  readonly #reader: StateReader;
+  readonly #nonces = new Map<string, number>();
+  readonly #versions = new Map<string, object | null>();
+
+  constructor(private readonly state: MerklePatriciaTrie) {
+    this.#reader = trieReader(state);
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    return this.state.get(key);
+  }
+
+  entriesWithPrefix(prefix: Uint8Array): Iterable<[Uint8Array, Uint8Array]> {
+    return this.#reader.entriesWithPrefix!(prefix);
+  }
+
+  prefixVersion(prefix: Uint8Array): object | null {
+    return remember(this.#versions, bytesKey(prefix), () => this.#reader.prefixVersion!(prefix));
+  }
+
+  /** The next nonce this state expects from `sender` (0 for a new sender). */
+  nonce(sender: Uint8Array): number {
+    return remember(this.#nonces, bytesKey(sender), () => readNonce(this.state, sender));
+  }
+}
+
+function remember<V>(memo: Map<string, V>, key: string, compute: () => V): V {
+  const known = memo.get(key);
+  if (known !== undefined || memo.has(key)) return known as V;
+  if (memo.size >= MAX_REMEMBERED) memo.clear();
+  const value = compute();
+  memo.set(key, value);
+  return value;
+}
