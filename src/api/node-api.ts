@@ -68,6 +68,18 @@ export interface NodeApi {
   peers(): PeerInfoJson[];
   /** Prometheus metrics of this node. */
   readonly metrics: Registry;
-  /** Registers a listener for committed heads, transactions and module events; returns an unsubscribe. */
-  subscribe(listener: (event: NodeEvent) => void): () => void;
+  /**
+   * Registers a listener for committed heads, transactions and module events; returns an
+   * unsubscribe. With `interest`, the node may skip building `tx` and `event` notifications the
+   * listener would drop (they cost a JSON view per transaction).
+   */
+  subscribe(listener: (event: NodeEvent) => void, interest?: EventInterest): () => void;
+}
+
+/** Which per-transaction notifications a listener wants (heads and view changes always come). */
+export interface EventInterest {
+  /** True if the listener wants the `tx` notification of the transaction with this 0x hash. */
+  tx(hash: string): boolean;
+  /** True if the listener wants module `event` notifications at all. */
+  events(): boolean;
 }

@@ -109,6 +109,21 @@ describe('subscriptions', () => {
     expect(await ws.next()).toEqual({ id: 'tx-2', type: 'unsubscribed' });
   });
 
+  it('declares what it forwards, so the node builds only wanted tx and event notifications', async () => {
+    const interest = t.node.lastInterest!;
+    const hash = `0x${'ab'.repeat(32)}`;
+    expect(interest.events()).toBe(false);
+    expect(interest.tx(hash)).toBe(false);
+    await ws.request({ op: 'subscribe', id: 'ev', topic: 'events' });
+    await ws.request({ op: 'subscribe', id: 'one-tx', topic: 'tx', hash });
+    expect(interest.events()).toBe(true);
+    expect(interest.tx(hash)).toBe(true);
+    await ws.request({ op: 'unsubscribe', id: 'ev' });
+    await ws.request({ op: 'unsubscribe', id: 'one-tx' });
+    expect(interest.events()).toBe(false);
+    expect(interest.tx(hash)).toBe(false);
+  });
+
   it('events: filtered by module and name', async () => {
     await ws.request({ op: 'subscribe', id: 'kv-put', topic: 'events', module: 'kv', name: 'put' });
     await ws.request({ op: 'subscribe', id: 'other', topic: 'events', module: 'catalog' });

@@ -76,6 +76,8 @@ export class SubscriptionHub {
   readonly #connections = new Set<Connection>();
   /** Lowercase 0x tx hash → the connections (and their subscription ids) waiting for it. */
   readonly #txWaiters = new Map<string, Map<Connection, Set<string>>>();
+  /** Open `events` subscriptions over all connections (none: the node skips building event notifications). */
+  #eventSubscriptions = 0;
   #unsubscribeNode: (() => void) | undefined;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -89,7 +91,10 @@ export class SubscriptionHub {
   /** Starts listening to the node and pinging connections. */
   start(): void {
     if (this.#unsubscribeNode !== undefined) return;
-    this.#unsubscribeNode = this.#node.subscribe((event) => this.#dispatch(event));
+    this.#unsubscribeNode = this.#node.subscribe((event) => this.#dispatch(event), {
+      tx: (hash) => this.#txWaiters.has(hash),
+      events: () => this.#eventSubscriptions > 0,
+    });
     this.#pingTimer = setInterval(() => this.#pingAll(), WS_PING_INTERVAL_MS);
     this.#pingTimer.unref();
   }
@@ -162,6 +167,7 @@ export class SubscriptionHub {
     if (subscription === undefined) return false;
     connection.subscriptions.delete(id);
     this.#metrics.wsSubscriptions.dec();
+    if (subscription.topic === 'events') this.#eventSubscriptions--;
     if (subscription.topic === 'tx') {
       const waiting = this.#txWaiters.get(subscription.hash);
       const ids = waiting?.get(connection);
@@ -304,6 +310,7 @@ export class SubscriptionHub {
   #add(connection: Connection, id: string, subscription: Subscription): void {
     connection.subscriptions.set(id, subscription);
     this.#metrics.wsSubscriptions.inc();
+    if (subscription.topic === 'events') this.#eventSubscriptions++;
   }
 
   #dispatch(event: NodeEvent): void {

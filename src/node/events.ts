@@ -1,27 +1,29 @@
 /**
  * Fan-out of committed heads, transactions and module events to API
  * subscribers. A listener that throws is logged and dropped, never allowed to
- * disturb consensus.
+ * disturb consensus. A transaction's `tx` notification (a receipt JSON view) and
+ * its module `event`s are built only if some listener wants them (its
+ * `EventInterest`, or no interest given = everything).
  */
 
 import { blockSummaryJson, receiptJson, tryJson } from '../api/json-views.ts';
-import type { NodeEvent } from '../api/node-api.ts';
+import type { EventInterest, NodeEvent } from '../api/node-api.ts';
 import { toHex } from '../codec/bytes.ts';
 import type { CommittedBlock } from './chain-state.ts';
 import type { Logger } from './logger.ts';
 
 export class NodeEvents {
-  readonly #listeners = new Set<(event: NodeEvent) => void>();
+  readonly #listeners = new Map<(event: NodeEvent) => void, EventInterest | undefined>();
 
   constructor(private readonly logger: Logger) {}
 
-  subscribe(listener: (event: NodeEvent) => void): () => void {
-    this.#listeners.add(listener);
+  subscribe(listener: (event: NodeEvent) => void, interest?: EventInterest): () => void {
+    this.#listeners.set(listener, interest);
     return () => this.#listeners.delete(listener);
   }
 
   publish(event: NodeEvent): void {
-    for (const listener of this.#listeners) {
+    for (const listener of this.#listeners.keys()) {
       try {
         listener(event);
       } catch (error) {
@@ -35,9 +37,14 @@ export class NodeEvents {
     if (this.#listeners.size === 0) return;
     const { header } = committed.block;
     this.publish({ type: 'head', block: blockSummaryJson(header, committed.block.txs.length) });
-    committed.executed.receipts.forEach((receipt) => {
+    const interests = [...this.#listeners.values()];
+    const wantsEvents = interests.some((interest) => interest?.events() ?? true);
+    for (const receipt of committed.executed.receipts) {
       const hash = toHex(receipt.txHash);
-      this.publish({ type: 'tx', hash, height: header.height, receipt: receiptJson(receipt) });
+      if (interests.some((interest) => interest?.tx(hash) ?? true)) {
+        this.publish({ type: 'tx', hash, height: header.height, receipt: receiptJson(receipt) });
+      }
+      if (!wantsEvents) continue;
       for (const event of receipt.events) {
         this.publish({
           type: 'event',
@@ -48,6 +55,6 @@ export class NodeEvents {
           height: header.height,
         });
       }
-    });
+    }
   }
 }

@@ -13,7 +13,7 @@ import {
   receiptJson,
   tryJson,
 } from '../api/json-views.ts';
-import type { NodeApi, NodeEvent } from '../api/node-api.ts';
+import type { EventInterest, NodeApi, NodeEvent } from '../api/node-api.ts';
 import type {
   AccountJson,
   BlockJson,
@@ -274,7 +274,7 @@ export class NodeApiImpl implements NodeApi {
     });
   }
 
-  subscribe(listener: (event: NodeEvent) => void): () => void {
-    return this.deps.events.subscribe(listener);
+  subscribe(listener: (event: NodeEvent) => void, interest?: EventInterest): () => void {
+    return this.deps.events.subscribe(listener, interest);
   }
 }

@@ -27,7 +27,7 @@ import { NotFoundError, ValidationError } from '../../errors.ts';
 import { encodeReceipt, type Receipt } from '../../exec/receipt.ts';
 import { createProof, EMPTY_TRIE_ROOT, MerklePatriciaTrie } from '../../trie/index.ts';
 import { blockSummaryJson, headerJson, receiptJson, transactionJson, tryJson } from '../json-views.ts';
-import type { NodeApi, NodeEvent } from '../node-api.ts';
+import type { EventInterest, NodeApi, NodeEvent } from '../node-api.ts';
 import type {
   AccountJson,
   BlockJson,
@@ -236,8 +236,12 @@ export class FakeNode implements NodeApi {
     }));
   }
 
-  subscribe(listener: (event: NodeEvent) => void): () => void {
+  /** The interest the latest subscriber declared (what a real node would skip building). */
+  lastInterest: EventInterest | undefined;
+
+  subscribe(listener: (event: NodeEvent) => void, interest?: EventInterest): () => void {
     this.#listeners.add(listener);
+    this.lastInterest = interest;
     return () => this.#listeners.delete(listener);
   }
 
