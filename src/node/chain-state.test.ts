@@ -10,12 +10,115 @@ import { moduleKey } from '../exec/keys.ts';
 import { verifyProvenanceBundle } from '../light/provenance-verify.ts';
 import { kvModule } from '../modules/kv/kv-module.ts';
 import { makeAgent } from '../modules/provenance/entry.ts';
+import type { KvOp, KvRange, KvStore } from '../store/kv.ts';
 import { openPgliteSqlStore } from '../store/pglite-sql.ts';
+import { MerklePatriciaTrie } from '../trie/index.ts';
 import { inMemoryHashedNodes } from '../trie/test-support.ts';
-import { STATE_WRITE_INTERVAL } from './chain-state.ts';
+import { MAX_PENDING_STATE_WRITES, STATE_WRITE_INTERVAL } from './chain-state.ts';
+
+/** A node store whose writes wait while `hold()` lasts (or fail with `failWith`): a slow or broken disk. */
+class GatedKv implements KvStore {
+  #open: Promise<void> | undefined;
+  #release: (() => void) | undefined;
+  failWith: Error | undefined;
+  writesStarted = 0;
+
+  constructor(private readonly inner: KvStore) {}
+
+  hold(): void {
+    this.#open = new Promise((resolve) => {
+      this.#release = resolve;
+    });
+  }
+
+  release(): void {
+    this.#release?.();
+    this.#open = undefined;
+  }
+
+  get(key: Uint8Array) {
+    return this.inner.get(key);
+  }
+  has(key: Uint8Array) {
+    return this.inner.has(key);
+  }
+  iterate(range?: KvRange) {
+    return this.inner.iterate(range);
+  }
+  async write(ops: readonly KvOp[]): Promise<void> {
+    this.writesStarted++;
+    await this.#open;
+    if (this.failWith) throw this.failWith;
+    await this.inner.write(ops);
+  }
+  put(key: Uint8Array, value: Uint8Array) {
+    return this.write([{ type: 'put', key, value }]);
+  }
+  del(key: Uint8Array) {
+    return this.write([{ type: 'del', key }]);
+  }
+  async close(): Promise<void> {}
+}
 
 const rootAt = (chain: Awaited<ReturnType<typeof createTestChain>>, height: number) =>
   toHex(chain.blocks.headerAt(height)!.stateRoot);
+
+describe('ChainState: world-state writes run behind consensus', () => {
+  const put = (key: string) => [{ kind: 'kv.put', payload: { key, value: 'v' } }];
+
+  async function gatedChain() {
+    let gated: GatedKv | undefined;
+    const chain = await createTestChain({
+      modules: [kvModule],
+      wrapNodes: (nodes) => {
+        gated = new GatedKv(nodes);
+        return gated;
+      },
+    });
+    return { chain, gate: gated! };
+  }
+
+  it('commit returns while its state write waits for the disk; the state is served from memory meanwhile', async () => {
+    const { chain, gate } = await gatedChain();
+    gate.hold();
+    for (let i = 1; i <= STATE_WRITE_INTERVAL + 3; i++) await chain.commit(put(`k${i}`));
+    expect(gate.writesStarted).toBe(1); // the write due at STATE_WRITE_INTERVAL, waiting
+    expect(toHex(chain.state.stateAt(STATE_WRITE_INTERVAL).root())).toBe(rootAt(chain, STATE_WRITE_INTERVAL));
+    const stored = () =>
+      MerklePatriciaTrie.open(chain.nodes, chain.blocks.headerAt(STATE_WRITE_INTERVAL)!.stateRoot);
+    expect(() => stored().get(moduleKey('kv', utf8('k1')))).toThrow(); // not on disk yet
+    gate.release();
+    await chain.state.statesWritten();
+    expect(stored().get(moduleKey('kv', utf8('k1')))).toBeDefined();
+    expect(toHex(chain.state.stateAt(STATE_WRITE_INTERVAL).root())).toBe(rootAt(chain, STATE_WRITE_INTERVAL));
+  });
+
+  it(`commit waits for the disk once ${MAX_PENDING_STATE_WRITES} writes are queued behind the one in progress`, async () => {
+    const { chain, gate } = await gatedChain();
+    gate.hold();
+    const due = (MAX_PENDING_STATE_WRITES + 1) * STATE_WRITE_INTERVAL;
+    for (let i = 1; i < due; i++) await chain.commit(put(`k${i}`));
+    let committed = false;
+    const last = chain.commit(put('last')).then(() => {
+      committed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(committed).toBe(false);
+    gate.release();
+    await last;
+    await chain.state.statesWritten();
+    expect(chain.state.head.height).toBe(due);
+  });
+
+  it('a failed state write stops the chain at the next commit, with the write error', async () => {
+    const { chain, gate } = await gatedChain();
+    gate.failWith = new Error('disk full');
+    for (let i = 1; i <= STATE_WRITE_INTERVAL; i++) await chain.commit(put(`k${i}`));
+    await expect(chain.state.statesWritten()).rejects.toThrow('disk full');
+    await expect(chain.commit(put('after'))).rejects.toThrow('disk full');
+    expect(chain.state.head.height).toBe(STATE_WRITE_INTERVAL);
+  });
+});
 
 describe('ChainState: world state written every STATE_WRITE_INTERVAL heights', () => {
   it('serves recent states from memory, written ones from the store, and refuses the rest', async () => {
@@ -42,6 +145,7 @@ describe('ChainState: world state written every STATE_WRITE_INTERVAL heights', (
       await chain.commit(Array.from({ length: 40 }, (_, j) => put(`bulk/${i}/${j}`)));
     for (let i = 1; i <= STATE_WRITE_INTERVAL; i++) await chain.commit([put(`trickle/${i}`)]);
     expect(chain.state.head.height).toBe(2 * STATE_WRITE_INTERVAL); // a written height
+    await chain.state.statesWritten();
     const head = chain.state.headState;
     expect(head.countNodes()).toBeGreaterThan(40 * STATE_WRITE_INTERVAL);
     // The last interval changed 32 keys and one account: only their paths stay in memory.

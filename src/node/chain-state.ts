@@ -16,7 +16,12 @@
  * only every `STATE_WRITE_INTERVAL` heights and at blocks that anchor
  * provenance (whose state provenance bundles prove against); in between, the
  * states live in memory, and the upper trie nodes that every block rewrites are
- * written once per interval instead of once per block. `ChainState.open`
+ * written once per interval instead of once per block. State writes run in the
+ * background, one at a time and in height order, while consensus goes on (a
+ * write after a busy interval takes up to a second on a loaded machine, and
+ * used to hold every later input that long); a state stays in memory until its
+ * write is done, and `commit` waits only when `MAX_PENDING_STATE_WRITES` are
+ * queued. A failed write fails the next `commit`. `ChainState.open`
  * re-executes the committed blocks above the last written state, so a
  * crash-restart loses nothing: committed blocks are the source of truth.
  */
@@ -37,6 +42,8 @@ import { HeadView } from './head-view.ts';
 export const MAX_CLOCK_DRIFT_MS = 5_000;
 /** The world state is written to the node store at least every this many heights. */
 export const STATE_WRITE_INTERVAL = 32;
+/** State writes that may wait behind the one in progress before `commit` waits for the disk. */
+export const MAX_PENDING_STATE_WRITES = 4;
 /** Key (in the state-meta store) of the height of the last world state written to the node store. */
 const WRITTEN_HEIGHT_KEY = utf8('written-height');
 
@@ -71,7 +78,13 @@ export class ChainState {
   readonly #speculative = new Map<string, SpeculativeBlock>();
   /** Committed states not yet written to the node store, by height (the head's included). */
   readonly #unwritten = new Map<number, MerklePatriciaTrie>();
-  #writtenHeight: number;
+  /** The height of the latest state write started (done or not). */
+  #writeStartedHeight: number;
+  /** The latest state write: resolves when it and every write before it are done. */
+  #stateWrite: Promise<void> = Promise.resolve();
+  #pendingStateWrites = 0;
+  /** The first failed state write's error, thrown by every later `commit`. */
+  #stateWriteError: unknown;
 
   private constructor(
     private readonly blocks: BlockStore,
@@ -85,7 +98,7 @@ export class ChainState {
     this.#head = blocks.headerAt(blocks.height)!;
     this.#headHex = toHex(hashHeader(this.#head));
     this.#headState = headState;
-    this.#writtenHeight = writtenHeight;
+    this.#writeStartedHeight = writtenHeight;
   }
 
   /**
@@ -267,6 +280,7 @@ export class ChainState {
    * write). Returns what committed.
    */
   async commit(block: Block, certificate: CommitCertificate): Promise<CommittedBlock> {
+    if (this.#stateWriteError !== undefined) throw this.#stateWriteError;
     const header = block.header;
     const hash = hashHeader(header);
     const hashHex = toHex(hash);
@@ -297,13 +311,11 @@ export class ChainState {
       executed.encodedReceipts,
       executed.txHashes.map((h) => fromHex(h)),
     );
-    if (anchors || header.height - this.#writtenHeight >= STATE_WRITE_INTERVAL) {
+    this.#unwritten.set(header.height, executed.state);
+    if (anchors || header.height - this.#writeStartedHeight >= STATE_WRITE_INTERVAL) {
       // After the block: a written height always has its block, so a restart can resume from it.
-      await writeState(this.stores.meta, executed.state, header.height);
-      this.#writtenHeight = header.height;
-      this.#unwritten.clear();
-    } else {
-      this.#unwritten.set(header.height, executed.state);
+      if (this.#pendingStateWrites >= MAX_PENDING_STATE_WRITES) await this.#stateWrite;
+      this.#startStateWrite(executed.state, header.height);
     }
     this.#head = header;
     this.#headHex = hashHex;
@@ -313,6 +325,30 @@ export class ChainState {
       if (entry.block.header.height <= header.height) this.#speculative.delete(key);
     }
     return { block, hash, certificate, executed };
+  }
+
+  /** Resolves once every state write started so far is done; rejects with a write's error. */
+  async statesWritten(): Promise<void> {
+    await this.#stateWrite;
+    if (this.#stateWriteError !== undefined) throw this.#stateWriteError;
+  }
+
+  /** Queues the write of `state` (committed at `height`) behind the writes already started. */
+  #startStateWrite(state: MerklePatriciaTrie, height: number): void {
+    this.#writeStartedHeight = height;
+    this.#pendingStateWrites++;
+    this.#stateWrite = this.#stateWrite.then(async () => {
+      try {
+        if (this.#stateWriteError === undefined) {
+          await writeState(this.stores.meta, state, height);
+          for (const kept of this.#unwritten.keys()) if (kept <= height) this.#unwritten.delete(kept);
+        }
+      } catch (error) {
+        this.#stateWriteError ??= error;
+      } finally {
+        this.#pendingStateWrites--;
+      }
+    });
   }
 }
 

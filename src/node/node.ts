@@ -362,6 +362,11 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
       sync.stop();
       gossip.stop();
       await consensus.whenIdle();
+      await chain
+        .statesWritten()
+        .catch((error) =>
+          logger.error({ err: error }, 'a world-state write failed; a restart replays the blocks'),
+        );
       await transport.close();
       await provenance.close();
       await kv.close();

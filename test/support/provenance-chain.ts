@@ -56,7 +56,13 @@ export interface TestChain {
 
 const logger = createLogger({ name: 'provenance-test', level: 'silent' });
 
-export async function createTestChain(options: { modules?: Module[] } = {}): Promise<TestChain> {
+export async function createTestChain(
+  options: {
+    modules?: Module[];
+    /** Wraps the world-state node store the chain state writes to (genesis is written before). */
+    wrapNodes?: (nodes: KvStore) => KvStore;
+  } = {},
+): Promise<TestChain> {
   const keys = Array.from({ length: 4 }, () => generateSigningKeyPair());
   const genesis = validateGenesis({
     chainId: 'provenance-test',
@@ -83,7 +89,8 @@ export async function createTestChain(options: { modules?: Module[] } = {}): Pro
   await ChainState.markGenesisWritten(meta);
   let clock = genesis.genesisTimeMs;
   const env = { modules, isSignatureValid: (tx: SignedTx) => verifyTxSignature(tx) };
-  const chain = await ChainState.open(blocks, { nodes, meta }, env, () => ++clock);
+  const stateNodes = options.wrapNodes?.(nodes) ?? nodes;
+  const chain = await ChainState.open(blocks, { nodes: stateNodes, meta }, env, () => ++clock);
   const sender = generateSigningKeyPair();
   const nonces = new Map<string, number>();
 
@@ -137,7 +144,12 @@ export async function createTestChain(options: { modules?: Module[] } = {}): Pro
     sender,
     state: chain,
     meta,
-    reopen: () => ChainState.open(blocks, { nodes, meta }, env, () => ++clock),
+    // What a clean stop leaves (the writes started are done); the blocks above the last
+    // written state are replayed.
+    reopen: async () => {
+      await chain.statesWritten();
+      return ChainState.open(blocks, { nodes: stateNodes, meta }, env, () => ++clock);
+    },
     commit,
     anchor(entries, chunk = 4096) {
       // URI order: an entity always lands before (or with) the entries below it.
