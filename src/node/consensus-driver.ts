@@ -5,8 +5,9 @@
  *
  * 1. persist-before-act: consecutive `persist` outputs are written to the WAL
  *    in one durable batch before any later output of the same step runs;
- * 2. commits are applied (state nodes, then block, atomically) before the next
- *    input is processed;
+ * 2. a commit is applied before the next input is processed: the block, its
+ *    certificate and receipts are durable, the head state is in memory (its
+ *    trie nodes follow in the background, `ChainState`);
  * 3. every `propose`/`validate` is answered with exactly one input;
  * 5. named timers are real timers. A firing reaches the core only if the core has
  *    not set or cancelled that timer again since: when a step ran long (a big
