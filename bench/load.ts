@@ -5,8 +5,9 @@
  * ramp of rates, each held for `--step-seconds` (default 20). A rate is
  * *sustained* when every offered transaction commits and p99 commit latency
  * stays under 1 s. Prints a table; with `--json` the last stdout line is
- * `{ max_sustained_tps, p50_ms, p99_ms, view_changes, steps }` (p50/p99 at
- * 1,000 tx/s offered).
+ * `{ max_sustained_tps, p50_ms, p99_ms, view_changes, view_change_causes, steps }`
+ * (p50/p99 at 1,000 tx/s offered). When views changed, a table says why, from
+ * the validators' own logs.
  *
  * The peers in the table are published figures, not measured here (their
  * hardware differs): Hyperledger Fabric 2.5, 2,947 tx/s on a 40-thread server;
@@ -21,6 +22,7 @@ import { type LoadResult, runLoad } from '../src/loadgen/load-generator.ts';
 import { freePortBlock } from '../src/net/free-ports.ts';
 import { launchDevnet } from '../src/node/devnet.ts';
 import { formatNumber, renderTable } from './lib/table.ts';
+import { type ViewChangeCause, viewChangeCauses } from './lib/view-change-causes.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -57,6 +59,7 @@ const admin = {
   organization: 'org-0',
 };
 const steps: LoadResult[] = [];
+let causes: ViewChangeCause[] = [];
 try {
   await runLoad({ nodes, ratePerSecond: 100, durationSeconds: 3, admin }); // warm-up: JIT, connections, caches
   for (const rate of rates) {
@@ -82,6 +85,7 @@ try {
   }
 } finally {
   await devnet.stop();
+  causes = viewChangeCauses(devnet.layout.nodes.map((n) => ({ node: n.name, file: n.logFile })));
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -115,6 +119,16 @@ console.log(
     ]),
   ),
 );
+if (causes.length > 0) {
+  console.log('');
+  console.log('Why views changed (from the validators’ logs, oldest first):');
+  console.log(
+    renderTable(
+      ['validator', { title: 'to view', align: 'right' }, { title: 'cause', align: 'left' }],
+      causes.map((c) => [c.node, String(c.view), c.cause]),
+    ),
+  );
+}
 console.log('');
 console.log(
   renderTable(
@@ -137,6 +151,7 @@ if (json) {
       p50_ms: at1000?.latencyMs.p50 ?? null,
       p99_ms: at1000?.latencyMs.p99 ?? null,
       view_changes: steps.reduce((sum, s) => sum + s.viewChanges, 0),
+      view_change_causes: causes.map(({ node, view, cause }) => ({ node, view, cause })),
       steps: steps.map((s) => ({
         offered_tps: s.ratePerSecond,
         committed_tps: s.committedTps,
