@@ -73,7 +73,7 @@ export class ChainState {
   #head: BlockHeader;
   #headHex: string;
   #headState: MerklePatriciaTrie;
-  /** Admission's memoised view of the head state (made on first use after each head move). */
+  /** Admission's memoised view of the head state (made on first use, then passed on by each commit). */
   #headView: HeadView | undefined;
   readonly #speculative = new Map<string, SpeculativeBlock>();
   /** Committed states not yet written to the node store, by height (the head's included). */
@@ -320,7 +320,10 @@ export class ChainState {
     this.#head = header;
     this.#headHex = hashHex;
     this.#headState = executed.state;
-    this.#headView = undefined;
+    this.#headView = this.#headView?.next(
+      executed.state,
+      executed.txs.map((tx) => tx.body.sender),
+    );
     for (const [key, entry] of this.#speculative) {
       if (entry.block.header.height <= header.height) this.#speculative.delete(key);
     }
