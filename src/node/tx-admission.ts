@@ -18,7 +18,8 @@
  * frames alike, in one line that admits for at most `ADMIT_SLICE_MS` per turn of the
  * event loop (`TurnSlicedQueue`), so ingest never starves consensus. The line is
  * bounded (`MAX_QUEUED_TXS`, `MAX_QUEUED_BYTES`); past that even peers' gossip is
- * refused (the primary still delivers those transactions inside its blocks).
+ * refused (a primary that holds those transactions still proposes them, and a
+ * block carries their bodies to every validator).
  */
 
 import type { Mempool } from '../chain/mempool.ts';
@@ -98,8 +99,8 @@ export class TxAdmission {
   }
 
   /**
-   * `admit` in line (see the header): the transaction is admitted in a later turn of the event
-   * loop, after those offered before it, for at most `ADMIT_SLICE_MS` per turn. Refuses at once with
+   * `admit` in line (see the header): at once when nothing waits and this turn's `ADMIT_SLICE_MS`
+   * lasts, else in a later turn, after those offered before it. Refuses at once with
    * `MEMPOOL_FULL` when the line is full or, for a client, when the backlog counting the line is.
    */
   admitFairly(
