@@ -16,7 +16,9 @@
  * only every `STATE_WRITE_INTERVAL` heights and at blocks that anchor
  * provenance (whose state provenance bundles prove against); in between, the
  * states live in memory, and the upper trie nodes that every block rewrites are
- * written once per interval instead of once per block. State writes run in the
+ * written once per interval instead of once per block (at a per-node phase:
+ * validators sharing a machine would otherwise all write at the same height,
+ * and their combined write stalled every one of them). State writes run in the
  * background, one at a time and in height order, while consensus goes on (a
  * write after a busy interval takes up to a second on a loaded machine, and
  * used to hold every later input that long); a state stays in memory until its
@@ -78,8 +80,6 @@ export class ChainState {
   readonly #speculative = new Map<string, SpeculativeBlock>();
   /** Committed states not yet written to the node store, by height (the head's included). */
   readonly #unwritten = new Map<number, MerklePatriciaTrie>();
-  /** The height of the latest state write started (done or not). */
-  #writeStartedHeight: number;
   /** The latest state write: resolves when it and every write before it are done. */
   #stateWrite: Promise<void> = Promise.resolve();
   #pendingStateWrites = 0;
@@ -91,14 +91,13 @@ export class ChainState {
     private readonly stores: StateStores,
     private readonly env: ExecutionEnvironment,
     private readonly now: () => number,
-    writtenHeight: number,
     headState: MerklePatriciaTrie,
+    private readonly stateWritePhase: number,
   ) {
     assert(blocks.height !== undefined, 'chain state needs a block store with at least genesis');
     this.#head = blocks.headerAt(blocks.height)!;
     this.#headHex = toHex(hashHeader(this.#head));
     this.#headState = headState;
-    this.#writeStartedHeight = writtenHeight;
   }
 
   /**
@@ -111,6 +110,13 @@ export class ChainState {
     stores: StateStores,
     env: ExecutionEnvironment,
     now: () => number,
+    options: {
+      /**
+       * Interval writes happen at heights h with (h + phase) % STATE_WRITE_INTERVAL = 0 (default 0).
+       * Validators on one machine pass different phases so that their heavy writes do not coincide.
+       */
+      readonly stateWritePhase?: number;
+    } = {},
   ): Promise<ChainState> {
     const head = blocks.height;
     assert(head !== undefined, 'chain state needs a block store with at least genesis');
@@ -119,7 +125,6 @@ export class ChainState {
     const written =
       raw === undefined ? head : uint.decode(decodeRlpItem(raw, 8, 'written height'), 'written height');
     let state = MerklePatriciaTrie.open(stores.nodes, blocks.headerAt(written)!.stateRoot);
-    let writtenHeight = written;
     const replayed = new Map<number, MerklePatriciaTrie>();
     for (let height = written + 1; height <= head; height++) {
       const header = blocks.headerAt(height)!;
@@ -130,11 +135,10 @@ export class ChainState {
       if (executed.anchors.length > 0) {
         // The crash came between this block and its state write: write it now, as `commit` would have.
         await writeState(stores.meta, state, height);
-        writtenHeight = height;
         replayed.clear();
       } else replayed.set(height, state);
     }
-    const chain = new ChainState(blocks, stores, env, now, writtenHeight, state);
+    const chain = new ChainState(blocks, stores, env, now, state, options.stateWritePhase ?? 0);
     for (const [height, trie] of replayed) chain.#unwritten.set(height, trie);
     return chain;
   }
@@ -312,7 +316,7 @@ export class ChainState {
       executed.txHashes.map((h) => fromHex(h)),
     );
     this.#unwritten.set(header.height, executed.state);
-    if (anchors || header.height - this.#writeStartedHeight >= STATE_WRITE_INTERVAL) {
+    if (anchors || (header.height + this.stateWritePhase) % STATE_WRITE_INTERVAL === 0) {
       // After the block: a written height always has its block, so a restart can resume from it.
       if (this.#pendingStateWrites >= MAX_PENDING_STATE_WRITES) await this.#stateWrite;
       this.#startStateWrite(executed.state, header.height);
@@ -338,7 +342,6 @@ export class ChainState {
 
   /** Queues the write of `state` (committed at `height`) behind the writes already started. */
   #startStateWrite(state: MerklePatriciaTrie, height: number): void {
-    this.#writeStartedHeight = height;
     this.#pendingStateWrites++;
     this.#stateWrite = this.#stateWrite.then(async () => {
       try {

@@ -61,6 +61,8 @@ export async function createTestChain(
     modules?: Module[];
     /** Wraps the world-state node store the chain state writes to (genesis is written before). */
     wrapNodes?: (nodes: KvStore) => KvStore;
+    /** `ChainState.open`'s `stateWritePhase`. */
+    stateWritePhase?: number;
   } = {},
 ): Promise<TestChain> {
   const keys = Array.from({ length: 4 }, () => generateSigningKeyPair());
@@ -90,7 +92,8 @@ export async function createTestChain(
   let clock = genesis.genesisTimeMs;
   const env = { modules, isSignatureValid: (tx: SignedTx) => verifyTxSignature(tx) };
   const stateNodes = options.wrapNodes?.(nodes) ?? nodes;
-  const chain = await ChainState.open(blocks, { nodes: stateNodes, meta }, env, () => ++clock);
+  const phase = { stateWritePhase: options.stateWritePhase ?? 0 };
+  const chain = await ChainState.open(blocks, { nodes: stateNodes, meta }, env, () => ++clock, phase);
   const sender = generateSigningKeyPair();
   const nonces = new Map<string, number>();
 
@@ -148,7 +151,7 @@ export async function createTestChain(
     // written state are replayed.
     reopen: async () => {
       await chain.statesWritten();
-      return ChainState.open(blocks, { nodes: stateNodes, meta }, env, () => ++clock);
+      return ChainState.open(blocks, { nodes: stateNodes, meta }, env, () => ++clock, phase);
     },
     commit,
     anchor(entries, chunk = 4096) {
