@@ -10,10 +10,11 @@
  * Wire format: field order is consensus-critical. Never reorder.
  */
 import { concatBytes, toHex, utf8 } from '../codec/bytes.ts';
+import { newCursor, readItem } from '../codec/rlp-reader.ts';
 import { bytes, decode, encode, type Infer, struct, text, uint } from '../codec/schema.ts';
 import { sign, verify } from '../crypto/ed25519.ts';
 import { keccak256 } from '../crypto/keccak.ts';
-import { ValidationError } from '../errors.ts';
+import { DecodeError, ValidationError } from '../errors.ts';
 import { MAX_CHAIN_ID_BYTES } from './header.ts';
 
 /** Largest encoded signed transaction accepted anywhere (API, gossip, blocks). */
@@ -69,24 +70,6 @@ export function txHash(body: TxBody): Uint8Array {
   return keccak256(encodeTxBody(body));
 }
 
-/** Offset just past an RLP header at `offset`, and the payload length; undefined if out of bounds. */
-function readRlpHeader(
-  bytes: Uint8Array,
-  offset: number,
-): { payloadStart: number; payloadLength: number; isList: boolean } | undefined {
-  const first = bytes[offset];
-  if (first === undefined) return undefined;
-  if (first < 0x80) return { payloadStart: offset, payloadLength: 1, isList: false };
-  const isList = first >= 0xc0;
-  const base = isList ? 0xc0 : 0x80;
-  if (first - base <= 55) return { payloadStart: offset + 1, payloadLength: first - base, isList };
-  const lengthOfLength = first - base - 55;
-  if (lengthOfLength > 4 || offset + 1 + lengthOfLength > bytes.length) return undefined;
-  let length = 0;
-  for (let i = 1; i <= lengthOfLength; i++) length = length * 256 + bytes[offset + i]!;
-  return { payloadStart: offset + 1 + lengthOfLength, payloadLength: length, isList };
-}
-
 /**
  * The id of an encoded signed transaction computed from its bytes (keccak-256
  * of the body's slice), without decoding it. For a well-formed transaction it
@@ -95,13 +78,18 @@ function readRlpHeader(
  * a cache key, never as proof of validity.
  */
 export function txHashOfEncoded(encoded: Uint8Array): Uint8Array | undefined {
-  const outer = readRlpHeader(encoded, 0);
-  if (!outer?.isList || outer.payloadStart + outer.payloadLength !== encoded.length) return undefined;
-  const body = readRlpHeader(encoded, outer.payloadStart);
-  if (!body?.isList) return undefined;
-  const end = body.payloadStart + body.payloadLength;
-  if (end > encoded.length) return undefined;
-  return keccak256(encoded.subarray(outer.payloadStart, end));
+  const cursor = newCursor();
+  try {
+    readItem(encoded, 0, encoded.length, cursor);
+    if (!cursor.isList || cursor.end !== encoded.length) return undefined;
+    const bodyStart = cursor.payloadStart;
+    readItem(encoded, bodyStart, encoded.length, cursor);
+    if (!cursor.isList) return undefined;
+    return keccak256(encoded.subarray(bodyStart, cursor.end));
+  } catch (error) {
+    if (error instanceof DecodeError) return undefined; // not canonical RLP: no valid transaction
+    throw error;
+  }
 }
 
 /** The 32 bytes a transaction's signature covers: keccak-256 of the signing domain and the RLP body. */

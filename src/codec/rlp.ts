@@ -6,6 +6,7 @@
  */
 import { RLP } from '@ethereumjs/rlp';
 import { DecodeError } from '../errors.ts';
+import { newCursor, readItem } from './rlp-reader.ts';
 
 /** A decoded RLP value: a byte string or a list of values. */
 export type RlpItem = Uint8Array | RlpItem[];
@@ -139,36 +140,24 @@ export function rlpListLength(bytes: Uint8Array, what = 'RLP list'): number {
   return count;
 }
 
-/** `[start, end)` of each item of the list `bytes`, in order. */
+/** `[start, end)` of each item of the list `bytes`, in order (headers read strictly, by `readItem`). */
 function* listItemBounds(bytes: Uint8Array, what: string): Generator<[number, number]> {
-  const outer = itemBounds(bytes, 0, what);
-  if (!outer.list || outer.end !== bytes.length) {
+  const cursor = newCursor();
+  const read = (offset: number, limit: number, where: string) => {
+    try {
+      readItem(bytes, offset, limit, cursor);
+    } catch (error) {
+      throw new DecodeError('RLP_INVALID', `${where}: ${(error as Error).message}`);
+    }
+  };
+  read(0, bytes.length, what);
+  if (!cursor.isList || cursor.end !== bytes.length) {
     throw new DecodeError('RLP_INVALID', `${what} is not a single RLP list`);
   }
-  for (let offset = outer.payload, i = 0; offset < outer.end; i++) {
-    const item = itemBounds(bytes, offset, what);
-    if (item.end > outer.end) throw new DecodeError('RLP_INVALID', `${what}: item ${i} runs past the list`);
-    yield [offset, item.end];
-    offset = item.end;
+  const end = cursor.end;
+  for (let offset = cursor.payloadStart, i = 0; offset < end; i++) {
+    read(offset, end, `${what} item ${i}`);
+    yield [offset, cursor.end];
+    offset = cursor.end;
   }
-}
-
-/** Where the item starting at `offset` has its payload and ends, and whether it is a list. */
-function itemBounds(
-  bytes: Uint8Array,
-  offset: number,
-  what: string,
-): { list: boolean; payload: number; end: number } {
-  const first = bytes[offset];
-  if (first === undefined) throw new DecodeError('RLP_INVALID', `${what} is truncated`);
-  if (first < 0x80) return { list: false, payload: offset, end: offset + 1 };
-  const list = first >= 0xc0;
-  const short = list ? first - 0xc0 : first - 0x80;
-  if (short <= 55) return { list, payload: offset + 1, end: offset + 1 + short };
-  const lengthBytes = short - 55;
-  if (offset + 1 + lengthBytes > bytes.length) throw new DecodeError('RLP_INVALID', `${what} is truncated`);
-  let length = 0;
-  for (let i = 0; i < lengthBytes; i++) length = length * 256 + bytes[offset + 1 + i]!;
-  const payload = offset + 1 + lengthBytes;
-  return { list, payload, end: payload + length };
 }

@@ -9,6 +9,8 @@
  *
  * Decoded nodes keep views into the input buffer: never mutate it afterwards.
  */
+
+import { newCursor, type RlpCursor, readItem } from '../codec/rlp-reader.ts';
 import { DecodeError } from '../errors.ts';
 import { hexPrefixDecodeRange } from './nibbles.ts';
 import {
@@ -20,7 +22,6 @@ import {
   LeafNode,
   type TrieNode,
 } from './node.ts';
-import { newCursor, type RlpCursor, readItem } from './rlp-reader.ts';
 
 function fail(message: string): never {
   throw new DecodeError('TRIE_NODE_INVALID', message);

@@ -4,9 +4,10 @@
  * decoded node object. Shape errors are `DecodeError`s; the verifiers turn them
  * into `VerificationError`s.
  */
+
+import { newCursor } from '../codec/rlp-reader.ts';
 import { DecodeError } from '../errors.ts';
 import { newNodeItems, readNodeItems } from './node-decoding.ts';
-import { newCursor } from './rlp-reader.ts';
 
 /** The items of the node most recently read by `readNodeView` (reused between calls). */
 export const view = newNodeItems();
