@@ -6,21 +6,24 @@
  * *sustained* when every offered transaction commits and p99 commit latency
  * stays under 1 s. Prints a table; with `--json` the last stdout line is
  * `{ max_sustained_tps, p50_ms, p99_ms, view_changes, view_change_causes, steps }`
- * (p50/p99 at 1,000 tx/s offered). When views changed, a table says why, from
- * the validators' own logs.
+ * (p50/p99 at 1,000 tx/s offered). Each step also says where the CPU went: per
+ * committed transaction, each validator's and the load generator's, and how many
+ * cores they kept busy. When views changed, a table says why, from the
+ * validators' own logs.
  *
  * The peers in the table are published figures, not measured here (their
  * hardware differs): Hyperledger Fabric 2.5, 2,947 tx/s on a 40-thread server;
  * Hyperledger Besu QBFT, 750-1,200 tx/s.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { decryptKeyFile, parseKeyFile } from '../src/crypto/keyfile.ts';
 import { type LoadResult, runLoad } from '../src/loadgen/load-generator.ts';
 import { freePortBlock } from '../src/net/free-ports.ts';
 import { launchDevnet } from '../src/node/devnet.ts';
+import { processCpuMs } from './lib/process-cpu.ts';
 import { formatNumber, renderTable } from './lib/table.ts';
 import { type ViewChangeCause, viewChangeCauses } from './lib/view-change-causes.ts';
 
@@ -40,6 +43,20 @@ function sustained(result: LoadResult): boolean {
   return result.uncommitted === 0 && result.rejected === 0 && result.latencyMs.p99 < P99_LIMIT_MS;
 }
 
+const formatOptional = (value: number | undefined, digits: number) =>
+  value === undefined ? '-' : formatNumber(value, digits);
+
+/** Where a step's CPU went, per committed transaction: each validator (mean), the load generator, and cores kept busy. */
+function cpuOf(result: LoadResult) {
+  const { clientMs, nodesMs, wallMs } = result.cpu;
+  const perTx = (ms: number) => (result.committed > 0 ? (ms * 1000) / result.committed : Number.NaN);
+  return {
+    validatorUsPerTx: nodesMs === undefined ? undefined : perTx(nodesMs) / validators,
+    clientUsPerTx: perTx(clientMs),
+    coresBusy: nodesMs === undefined ? undefined : (nodesMs + clientMs) / wallMs,
+  };
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-load-'));
 const base = await freePortBlock(10 + validators);
 console.error(`starting a ${validators}-validator devnet in ${dir} ...`);
@@ -51,6 +68,11 @@ const devnet = await launchDevnet({
   keyFileLogN: 10,
 });
 const nodes = devnet.layout.nodes.map((n) => n.apiUrl);
+/** The validators' CPU so far, from /proc (undefined where it cannot be read). */
+const validatorsCpuMs = () => {
+  const each = devnet.layout.nodes.map((n) => processCpuMs(devnet.pidOf(n.index)));
+  return each.some((ms) => ms === undefined) ? undefined : each.reduce((sum, ms) => sum! + ms!, 0);
+};
 // The devnet enforces membership: org-0's admin registers the load's senders first.
 const passphraseFile = join(dir, 'passphrase');
 const adminFile = parseKeyFile(readFileSync(join(dir, 'keys', 'org-0-admin.json'), 'utf8'));
@@ -74,6 +96,7 @@ try {
       durationSeconds: stepSeconds,
       admin,
       drainTimeoutMs: 10_000,
+      nodesCpuMs: validatorsCpuMs,
       onProgress: (p) =>
         bar.update(Math.min(stepSeconds, Math.floor(p.elapsedSeconds)), { committed: p.committed }),
     });
@@ -103,6 +126,9 @@ console.log(
       'refused',
       'retried (503)',
       'view changes',
+      'CPU µs/tx per validator',
+      'CPU µs/tx load generator',
+      'cores busy',
       'sustained',
     ],
     steps.map((s) => [
@@ -115,9 +141,15 @@ console.log(
       String(s.rejected),
       String(s.retried),
       String(s.viewChanges),
+      formatOptional(cpuOf(s).validatorUsPerTx, 0),
+      formatNumber(cpuOf(s).clientUsPerTx, 0),
+      formatOptional(cpuOf(s).coresBusy, 2),
       sustained(s) ? 'yes' : 'no',
     ]),
   ),
+);
+console.log(
+  `CPU per committed transaction from the first offer to the end of the drain; cores busy = validators + load generator, of ${cpus().length} on this machine.`,
 );
 if (causes.length > 0) {
   console.log('');
@@ -162,6 +194,9 @@ if (json) {
         refused_by_code: s.rejections,
         retried: s.retried,
         view_changes: s.viewChanges,
+        validator_cpu_us_per_tx: cpuOf(s).validatorUsPerTx ?? null,
+        client_cpu_us_per_tx: cpuOf(s).clientUsPerTx,
+        cores_busy: cpuOf(s).coresBusy ?? null,
       })),
     }),
   );

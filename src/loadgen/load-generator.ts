@@ -34,6 +34,12 @@ export interface LoadOptions {
    * Without it the senders are used unregistered (an open chain).
    */
   readonly admin?: { readonly keyPair: SigningKeyPair; readonly organization: string };
+  /**
+   * CPU milliseconds the nodes under test have used so far (e.g. read from /proc for local
+   * processes), or undefined when that cannot be read. Sampled when the offering starts and when
+   * the run ends, for `LoadResult.cpu`.
+   */
+  readonly nodesCpuMs?: () => number | undefined;
 }
 
 export interface LoadProgress {
@@ -65,6 +71,11 @@ export interface LoadResult {
   readonly followErrors: number;
   /** Offers refused with MEMPOOL_FULL (503, back-pressure) and offered again a second later. */
   readonly retried: number;
+  /**
+   * Where the CPU went from the first offer to the end of the drain (signing happens before and is
+   * not counted): this process's CPU, the nodes' (when `nodesCpuMs` could read it), and the wall time.
+   */
+  readonly cpu: { readonly clientMs: number; readonly nodesMs: number | undefined; readonly wallMs: number };
 }
 
 const TICK_MS = 20;
@@ -202,6 +213,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
   const unsubscribe = watcher.subscribe('heads', {}, (head) => follow((head as { height: number }).height));
 
+  const clientCpuAtStart = process.cpuUsage();
+  const nodesCpuAtStart = options.nodesCpuMs?.();
   const start = performance.now();
   let offered = 0;
   let retried = 0;
@@ -273,6 +286,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }
   unsubscribe();
   await following;
+  const clientCpu = process.cpuUsage(clientCpuAtStart);
+  const nodesCpuAtEnd = options.nodesCpuMs?.();
+  const cpu = {
+    clientMs: (clientCpu.user + clientCpu.system) / 1000,
+    nodesMs:
+      nodesCpuAtStart === undefined || nodesCpuAtEnd === undefined
+        ? undefined
+        : nodesCpuAtEnd - nodesCpuAtStart,
+    wallMs: performance.now() - start,
+  };
   const endStatus = await watcher.status();
   for (const client of clients) client.close();
   http.close();
@@ -297,5 +320,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     rejections,
     followErrors,
     retried,
+    cpu,
   };
 }
