@@ -131,21 +131,24 @@ console.log(
       'cores busy',
       'sustained',
     ],
-    steps.map((s) => [
-      String(s.ratePerSecond),
-      formatNumber(s.committedTps, 0),
-      formatNumber(s.latencyMs.p50, 0),
-      formatNumber(s.latencyMs.p90, 0),
-      formatNumber(s.latencyMs.p99, 0),
-      String(s.uncommitted),
-      String(s.rejected),
-      String(s.retried),
-      String(s.viewChanges),
-      formatOptional(cpuOf(s).validatorUsPerTx, 0),
-      formatNumber(cpuOf(s).clientUsPerTx, 0),
-      formatOptional(cpuOf(s).coresBusy, 2),
-      sustained(s) ? 'yes' : 'no',
-    ]),
+    steps.map((s) => {
+      const cpu = cpuOf(s);
+      return [
+        String(s.ratePerSecond),
+        formatNumber(s.committedTps, 0),
+        formatNumber(s.latencyMs.p50, 0),
+        formatNumber(s.latencyMs.p90, 0),
+        formatNumber(s.latencyMs.p99, 0),
+        String(s.uncommitted),
+        String(s.rejected),
+        String(s.retried),
+        String(s.viewChanges),
+        formatOptional(cpu.validatorUsPerTx, 0),
+        formatNumber(cpu.clientUsPerTx, 0),
+        formatOptional(cpu.coresBusy, 2),
+        sustained(s) ? 'yes' : 'no',
+      ];
+    }),
   ),
 );
 console.log(
@@ -184,20 +187,23 @@ if (json) {
       p99_ms: at1000?.latencyMs.p99 ?? null,
       view_changes: steps.reduce((sum, s) => sum + s.viewChanges, 0),
       view_change_causes: causes.map(({ node, view, cause }) => ({ node, view, cause })),
-      steps: steps.map((s) => ({
-        offered_tps: s.ratePerSecond,
-        committed_tps: s.committedTps,
-        p50_ms: s.latencyMs.p50,
-        p99_ms: s.latencyMs.p99,
-        uncommitted: s.uncommitted,
-        refused: s.rejected,
-        refused_by_code: s.rejections,
-        retried: s.retried,
-        view_changes: s.viewChanges,
-        validator_cpu_us_per_tx: cpuOf(s).validatorUsPerTx ?? null,
-        client_cpu_us_per_tx: cpuOf(s).clientUsPerTx,
-        cores_busy: cpuOf(s).coresBusy ?? null,
-      })),
+      steps: steps.map((s) => {
+        const cpu = cpuOf(s);
+        return {
+          offered_tps: s.ratePerSecond,
+          committed_tps: s.committedTps,
+          p50_ms: s.latencyMs.p50,
+          p99_ms: s.latencyMs.p99,
+          uncommitted: s.uncommitted,
+          refused: s.rejected,
+          refused_by_code: s.rejections,
+          retried: s.retried,
+          view_changes: s.viewChanges,
+          validator_cpu_us_per_tx: cpu.validatorUsPerTx ?? null,
+          client_cpu_us_per_tx: cpu.clientUsPerTx,
+          cores_busy: cpu.coresBusy ?? null,
+        };
+      }),
     }),
   );
 }

@@ -2,9 +2,10 @@
  * A minimal, allocation-free reader of canonical RLP headers for hot paths (trie
  * proof verification and node loading, a transaction's id from its bytes, one item
  * of a stored list). `rlp.ts` is the general decoder; this one only reports offsets
- * into the input so a caller can walk an encoding without building arrays. It rejects everything the general decoder rejects:
- * truncated items, long forms for short lengths, lengths with leading zeros, and a
- * single byte below 0x80 wrapped in a string header.
+ * into the input so a caller can walk an encoding without building arrays. It
+ * rejects everything the general decoder rejects: truncated items, long forms for
+ * short lengths, lengths with leading zeros, and a single byte below 0x80 wrapped
+ * in a string header.
  */
 import { DecodeError } from '../errors.ts';
 

@@ -137,10 +137,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
   const genesisIndex = genesis.validators.findIndex((v) => v.publicKey === toHex(identity.signing.publicKey));
   const chain = await ChainState.open(blocks, stateStores, env, () => Date.now(), {
     stateWritePhase:
-      genesisIndex < 0
-        ? 0
-        : Math.floor((genesisIndex * STATE_WRITE_INTERVAL) / genesis.validators.length) %
-          STATE_WRITE_INTERVAL,
+      genesisIndex < 0 ? 0 : Math.floor((genesisIndex * STATE_WRITE_INTERVAL) / genesis.validators.length),
   });
   const head = chain.head;
   const provenance = provenanceServiceFor(config.sql ?? defaultSqlConfig(config.dir), {
