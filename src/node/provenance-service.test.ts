@@ -275,7 +275,7 @@ function serviceSuite(backend: string, database: () => () => Promise<SqlStore>):
 }
 
 describe('provenance service start-up', () => {
-  it('opens the SQL store only once a block anchors something, then indexes what it missed', async () => {
+  it('opens the SQL store only at the first provenance request, then indexes everything anchored before it', async () => {
     const chain = await createTestChain();
     const open = pgliteDatabase();
     let opened = 0;
@@ -290,10 +290,18 @@ describe('provenance service start-up', () => {
       const fixture = smallMerge(2);
       const anchored = await chain.anchor(fixture.entries);
       service.onCommitted(anchored.block.header.height, anchored.executed.anchors);
-      expect(opened).toBe(1);
+      expect(opened).toBe(0);
       const put = await service.putRecords(fixture.entries);
+      expect(opened).toBe(1);
       expect(put.indexedHeight).toBe(anchored.block.header.height);
       expect(put.results.every((r) => r.status === 'stored')).toBe(true);
+      // Once open, each commit is indexed as it happens.
+      const later = await chain.anchor([
+        makeEntity({ uri: 'https://data.example.org/test/later', granularity: 'dataset' }),
+      ]);
+      service.onCommitted(later.block.header.height, later.executed.anchors);
+      const store = await service.store();
+      await expect.poll(() => store.indexedHeight()).toBe(later.block.header.height);
       expect(opened).toBe(1);
     } finally {
       await service.close();
