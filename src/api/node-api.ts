@@ -43,7 +43,12 @@ export interface NodeApi {
   status(): NodeStatusJson;
   health(): HealthJson;
   submitTx(encodedTx: Uint8Array): Promise<SubmitTxResponseJson>;
-  txStatus(hash: Uint8Array): TxStatusJson;
+  /**
+   * A transaction's status, location and receipt, and its decoded body (`transaction`) unless
+   * `withTransaction` is false: rendering the body costs as much as the payload is large, and a
+   * `tx` subscription push leaves it out.
+   */
+  txStatus(hash: Uint8Array, options?: { readonly withTransaction?: boolean }): TxStatusJson;
   /** A committed block by height, with its certificate and receipts; undefined past the head. */
   blockAt(height: number): BlockJson | undefined;
   blockByHash(hash: Uint8Array): BlockJson | undefined;

@@ -210,6 +210,8 @@ describe('transactions', () => {
     t.node.commit();
     const status = await waiting;
     expect(status).toMatchObject({ hash, status: 'committed', receipt: { status: 'ok' } });
+    // The same shape as the subscription's push: no transaction body.
+    expect(status.transaction).toBeUndefined();
   });
 });
 

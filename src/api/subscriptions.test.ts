@@ -91,6 +91,7 @@ describe('subscriptions', () => {
       blockHash: block.header.hash,
       receipt: { status: 'ok', events: [{ module: 'kv', name: 'put' }] },
     });
+    expect(push.data).not.toHaveProperty('transaction');
     expect(await ws.next()).toEqual({ id: 'tx-1', type: 'unsubscribed' });
   });
 

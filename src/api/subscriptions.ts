@@ -280,7 +280,7 @@ export class SubscriptionHub {
       // Checked before registering: node events are delivered on this same thread, so
       // nothing can commit between this check and the registration below.
       const hash = message.hash.toLowerCase();
-      const status = this.#node.txStatus(fromHexFixed(hash, 32, 'tx hash'));
+      const status = this.#node.txStatus(fromHexFixed(hash, 32, 'tx hash'), { withTransaction: false });
       this.#send(connection, { id, type: 'subscribed' });
       if (status.status === 'committed') {
         this.#sendText(connection, dataMessage(id, serialise(TxStatus, status)));
@@ -348,9 +348,9 @@ export class SubscriptionHub {
     }
   }
 
-  /** The full status from the node when it already has it, else what the event says. */
+  /** The status (without the transaction body) from the node when it already has it, else what the event says. */
   #committedStatus(hash: string, event: Extract<NodeEvent, { type: 'tx' }>): TxStatusJson {
-    const status = this.#node.txStatus(fromHexFixed(hash, 32, 'tx hash'));
+    const status = this.#node.txStatus(fromHexFixed(hash, 32, 'tx hash'), { withTransaction: false });
     if (status.status === 'committed') return status;
     return { hash, status: 'committed', height: event.height, receipt: event.receipt };
   }

@@ -7,7 +7,9 @@
  *   { op: 'subscribe', id, topic: 'heads' }                   every committed block's summary
  *   { op: 'subscribe', id, topic: 'tx', hash }                one push of the tx's status once committed
  *                                                              (at once if it already is), then the
- *                                                              server ends the subscription
+ *                                                              server ends the subscription; the push
+ *                                                              has the block, index and receipt but not
+ *                                                              the transaction (GET /v1/tx/{hash} has it)
  *   { op: 'subscribe', id, topic: 'events', module?, name? }  module events, optionally filtered
  *   { op: 'subscribe', id, topic: 'viewChanges' }             every consensus view change
  *   { op: 'unsubscribe', id }                                  idempotent
@@ -92,7 +94,7 @@ export const ViewChangeNotification = Type.Object(
 export type EventNotificationJson = Static<typeof EventNotification>;
 export type ViewChangeNotificationJson = Static<typeof ViewChangeNotification>;
 
-/** The `data` each topic pushes. A `tx` push is always a committed status. */
+/** The `data` each topic pushes. A `tx` push is always a committed status, without `transaction`. */
 export interface TopicData {
   heads: BlockSummaryJson;
   tx: TxStatusJson;

@@ -127,15 +127,19 @@ export class NodeApiImpl implements NodeApi {
     return this.deps.admission.admitFairly(encodedTx, false);
   }
 
-  txStatus(hash: Uint8Array): TxStatusJson {
+  txStatus(hash: Uint8Array, options: { readonly withTransaction?: boolean } = {}): TxStatusJson {
+    const withTransaction = options.withTransaction ?? true;
     const hashHex = toHex(hash);
     const pooled = this.deps.mempool.get(hashHex);
-    if (pooled)
-      return { hash: hashHex, status: 'pending', transaction: encodedTransactionJson(pooled.encoded) };
+    if (pooled) {
+      return withTransaction
+        ? { hash: hashHex, status: 'pending', transaction: encodedTransactionJson(pooled.encoded) }
+        : { hash: hashHex, status: 'pending' };
+    }
     const location = this.deps.blocks.txLocation(hash);
     if (!location) return { hash: hashHex, status: 'unknown' };
     const { blocks } = this.deps;
-    const encoded = blocks.txAt(location.height, location.index);
+    const encoded = withTransaction ? blocks.txAt(location.height, location.index) : undefined;
     const receipt = blocks.receiptAt(location.height, location.index);
     const header = blocks.headerAt(location.height)!;
     return {

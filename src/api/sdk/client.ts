@@ -208,7 +208,9 @@ export class MeridianClient {
 
   /**
    * Resolves with the transaction's status once it is committed (check
-   * `receipt.status`: a committed transaction may have failed). Uses a `tx`
+   * `receipt.status`: a committed transaction may have failed): its block,
+   * index and receipt, without `transaction` (the caller has it; `txStatus`
+   * returns it too), however the wait was done. Uses a `tx`
    * subscription when WebSockets are available, and polls `txStatus` when not
    * or once the socket has dropped. Rejects with `TX_WAIT_TIMEOUT` after `timeoutMs`.
    */
@@ -251,7 +253,7 @@ export class MeridianClient {
       const poll = async () => {
         pollTimer = undefined;
         try {
-          const status = await this.txStatus(hashHex);
+          const { transaction: _body, ...status } = await this.txStatus(hashHex);
           if (status.status === 'committed') finish(() => resolve(status));
         } catch (error) {
           if (!(error instanceof MeridianClientError)) finish(() => reject(error)); // the server refused: final

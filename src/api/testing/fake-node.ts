@@ -145,10 +145,14 @@ export class FakeNode implements NodeApi {
     return { hash, status: 'pending' };
   }
 
-  txStatus(hash: Uint8Array): TxStatusJson {
+  txStatus(hash: Uint8Array, options: { readonly withTransaction?: boolean } = {}): TxStatusJson {
     const hex = toHex(hash);
     const committed = this.#committed.get(hex);
-    if (committed !== undefined) return committed;
+    if (committed !== undefined) {
+      if (options.withTransaction ?? true) return committed;
+      const { transaction: _body, ...lean } = committed;
+      return lean;
+    }
     if (this.#pending.has(hex)) return { hash: hex, status: 'pending' };
     return { hash: hex, status: 'unknown' };
   }
