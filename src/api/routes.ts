@@ -401,7 +401,8 @@ export function apiRoutes({ node, openApi, acceptWebSocket }: RouteContext): Rou
       description:
         'Upgrade to a WebSocket, then send JSON messages: {"op":"subscribe","id":"<your id>","topic":"heads"}, ' +
         '{"op":"subscribe","id","topic":"tx","hash"} (one push when the tx commits, at once if it already has, ' +
-        'then "unsubscribed"), {"op":"subscribe","id","topic":"events","module"?,"name"?}, ' +
+        'then "unsubscribed"; the push is the TxStatus without "transaction", which GET /v1/tx/{hash} returns), ' +
+        '{"op":"subscribe","id","topic":"events","module"?,"name"?}, ' +
         '{"op":"subscribe","id","topic":"viewChanges"} and {"op":"unsubscribe","id"}. The server answers ' +
         '{"id","type":"subscribed"|"unsubscribed"}, pushes {"id","type":"data","data"} and reports ' +
         '{"id","type":"error","error":{code,message,hint}}. Close codes: 1009 message too big, 1013 too many ' +
