@@ -68,32 +68,41 @@ function checkValue(value: unknown): asserts value is Uint8Array {
 }
 
 /**
- * Checks every op of a batch before anything is applied (so a bad op leaves the
- * store untouched) and returns private copies of keys and values: the caller may
- * reuse its buffers as soon as `write` returns, even before it resolves.
- * (`new Uint8Array(x)` rather than `x.slice()`: on a Node `Buffer`, `slice` is a view.)
+ * Checks every op of a batch before anything is applied, so that a bad op leaves the store
+ * untouched. Throws `KV_BAD_OP`, `KV_BAD_VALUE` or a key error (`checkKey`).
  */
-export function checkAndCopyOps(ops: readonly KvOp[], maxKeyBytes: number = MAX_KEY_BYTES): KvOp[] {
+export function checkOps(ops: readonly KvOp[], maxKeyBytes: number = MAX_KEY_BYTES): void {
   if (!Array.isArray(ops)) {
     throw new StoreError('KV_BAD_OP', `write takes an array of ops, got ${describe(ops)}`);
   }
-  const copies: KvOp[] = new Array(ops.length);
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i] as KvOp | undefined;
     if (op?.type === 'put') {
       checkKey(op.key, maxKeyBytes);
       checkValue(op.value);
-      copies[i] = { type: 'put', key: new Uint8Array(op.key), value: new Uint8Array(op.value) };
     } else if (op?.type === 'del') {
       checkKey(op.key, maxKeyBytes);
-      copies[i] = { type: 'del', key: new Uint8Array(op.key) };
     } else {
       throw new StoreError('KV_BAD_OP', `op ${i} must have type 'put' or 'del'`, {
         details: { index: i },
       });
     }
   }
-  return copies;
+}
+
+/**
+ * `checkOps`, then private copies of keys and values, for a store that keeps them: the caller
+ * may reuse its buffers as soon as `write` returns, even before it resolves.
+ * (`new Uint8Array(x)` rather than `x.slice()`: on a Node `Buffer`, `slice` is a view.)
+ */
+export function checkAndCopyOps(ops: readonly KvOp[], maxKeyBytes: number = MAX_KEY_BYTES): KvOp[] {
+  checkOps(ops, maxKeyBytes);
+  return ops.map(
+    (op): KvOp =>
+      op.type === 'put'
+        ? { type: 'put', key: new Uint8Array(op.key), value: new Uint8Array(op.value) }
+        : { type: 'del', key: new Uint8Array(op.key) },
+  );
 }
 
 /**

@@ -6,8 +6,8 @@ import { type DirectoryLock, lockDirectory } from './dir-lock.ts';
 import type { KvOp, KvRange, KvStore } from './kv.ts';
 import {
   type CheckedRange,
-  checkAndCopyOps,
   checkKey,
+  checkOps,
   checkRange,
   MAX_KEY_BYTES,
   storeClosedError,
@@ -34,6 +34,34 @@ import {
  * that breaks does this) or is garbage-collected. Abandoned, unfinished
  * iterators hold old pages until then: iterate to the end or break.
  */
+/**
+ * Private copies of a batch's put values, for lmdb: `put` copies the KEY into lmdb's write
+ * instructions at once, but records only the ADDRESS of the value, which lmdb's write thread reads
+ * later; the caller may reuse its buffers as soon as `write` returns. The copies share one buffer
+ * (one allocation, and one address lmdb looks up, instead of one per value); an empty value gets
+ * its own empty array, as lmdb wants for zero-length values. `undefined` at each `del`.
+ */
+function copyValues(ops: readonly KvOp[]): (Uint8Array | undefined)[] {
+  let total = 0;
+  for (const op of ops) if (op.type === 'put') total += op.value.length;
+  const slab = new Uint8Array(total);
+  const values: (Uint8Array | undefined)[] = new Array(ops.length);
+  let offset = 0;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.type !== 'put') continue;
+    const length = op.value.length;
+    if (length === 0) {
+      values[i] = new Uint8Array(0);
+      continue;
+    }
+    slab.set(op.value, offset);
+    values[i] = slab.subarray(offset, offset + length);
+    offset += length;
+  }
+  return values;
+}
+
 export class LmdbKvStore implements KvStore {
   readonly path: string;
   readonly #db: Database<Buffer, Buffer>;
@@ -109,12 +137,14 @@ export class LmdbKvStore implements KvStore {
 
   async write(ops: readonly KvOp[]): Promise<void> {
     this.#checkOpen();
-    const copies = checkAndCopyOps(ops);
-    if (copies.length === 0) return;
+    checkOps(ops);
+    if (ops.length === 0) return;
+    const values = copyValues(ops);
     const db = this.#db;
     const committed = db.batch(() => {
-      for (const op of copies) {
-        if (op.type === 'put') db.put(op.key as Buffer, op.value as Buffer);
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i]!;
+        if (op.type === 'put') db.put(op.key as Buffer, values[i] as Buffer);
         else db.remove(op.key as Buffer);
       }
     });

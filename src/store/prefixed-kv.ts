@@ -1,7 +1,7 @@
 import { concatBytes, startsWithBytes } from '../codec/bytes.ts';
 import { assert, StoreError } from '../errors.ts';
 import type { KvOp, KvRange, KvStore } from './kv.ts';
-import { checkAndCopyOps, checkKey, checkRange, MAX_KEY_BYTES, storeClosedError } from './kv-checks.ts';
+import { checkKey, checkOps, checkRange, MAX_KEY_BYTES, storeClosedError } from './kv-checks.ts';
 
 /**
  * A `KvStore` view of the keys of `inner` that start with `prefix`, with the
@@ -85,9 +85,14 @@ export class PrefixedKvStore implements KvStore {
     })();
   }
 
+  /**
+   * Values are passed on as they are: `inner.write` copies what it keeps before it returns (the
+   * `KvStore` contract), which is before this returns. Prefixing makes new keys anyway.
+   */
   async write(ops: readonly KvOp[]): Promise<void> {
     this.#checkOpen();
-    const prefixed = checkAndCopyOps(ops, this.maxKeyBytes).map(
+    checkOps(ops, this.maxKeyBytes);
+    const prefixed = ops.map(
       (op): KvOp =>
         op.type === 'put'
           ? { type: 'put', key: concatBytes(this.prefix, op.key), value: op.value }
