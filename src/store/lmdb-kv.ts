@@ -14,32 +14,12 @@ import {
 } from './kv-checks.ts';
 
 /**
- * The production `KvStore`: one lmdb environment in a directory (`data.mdb`,
- * `lock.mdb`, plus Meridian's `meridian.lock`).
- *
- * Durability: opened with `overlappingSync: false` (and never `noSync`), so lmdb
- * syncs each transaction to disk inside its commit, and the promise of `write`
- * resolves only after that commit. With lmdb's default `overlappingSync` the
- * promise would resolve at commit, before the flush.
- *
- * Atomicity: each `write` is one `db.batch` block (an unconditional conditional-
- * write block): its operations are encoded on the calling thread and applied
- * all-or-nothing by lmdb's write thread, in the order `write` was called; lmdb may
- * group the blocks of one event turn into a single LMDB transaction. Applying
- * them off the event loop matters: a block's state write (thousands of trie
- * nodes) used to hold the node's consensus for hundreds of milliseconds.
- *
- * Snapshots: `iterate` opens a read transaction when called and iterates in it;
- * the transaction ends when the iterator finishes, is `return`ed (a `for..of`
- * that breaks does this) or is garbage-collected. Abandoned, unfinished
- * iterators hold old pages until then: iterate to the end or break.
- */
-/**
  * Private copies of a batch's put values, for lmdb: `put` copies the KEY into lmdb's write
  * instructions at once, but records only the ADDRESS of the value, which lmdb's write thread reads
  * later; the caller may reuse its buffers as soon as `write` returns. The copies share one buffer
- * (one allocation, and one address lmdb looks up, instead of one per value); an empty value gets
- * its own empty array, as lmdb wants for zero-length values. `undefined` at each `del`.
+ * (one allocation, and one address lmdb looks up, instead of one per value). An empty value gets a
+ * fresh empty array of its own: lmdb passes those with a null address, which a zero-length view
+ * into the shared buffer would not get. `undefined` at each `del`.
  */
 function copyValues(ops: readonly KvOp[]): (Uint8Array | undefined)[] {
   let total = 0;
@@ -62,6 +42,27 @@ function copyValues(ops: readonly KvOp[]): (Uint8Array | undefined)[] {
   return values;
 }
 
+/**
+ * The production `KvStore`: one lmdb environment in a directory (`data.mdb`,
+ * `lock.mdb`, plus Meridian's `meridian.lock`).
+ *
+ * Durability: opened with `overlappingSync: false` (and never `noSync`), so lmdb
+ * syncs each transaction to disk inside its commit, and the promise of `write`
+ * resolves only after that commit. With lmdb's default `overlappingSync` the
+ * promise would resolve at commit, before the flush.
+ *
+ * Atomicity: each `write` is one `db.batch` block (an unconditional conditional-
+ * write block): its operations are encoded on the calling thread and applied
+ * all-or-nothing by lmdb's write thread, in the order `write` was called; lmdb may
+ * group the blocks of one event turn into a single LMDB transaction. Applying
+ * them off the event loop matters: a block's state write (thousands of trie
+ * nodes) used to hold the node's consensus for hundreds of milliseconds.
+ *
+ * Snapshots: `iterate` opens a read transaction when called and iterates in it;
+ * the transaction ends when the iterator finishes, is `return`ed (a `for..of`
+ * that breaks does this) or is garbage-collected. Abandoned, unfinished
+ * iterators hold old pages until then: iterate to the end or break.
+ */
 export class LmdbKvStore implements KvStore {
   readonly path: string;
   readonly #db: Database<Buffer, Buffer>;
