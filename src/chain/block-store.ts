@@ -164,10 +164,13 @@ export class BlockStore {
   }
 
   receiptsAt(height: number): Receipt[] | undefined {
+    return this.encodedReceiptsAt(height)?.map(decodeReceipt);
+  }
+
+  /** The receipts of the block at `height` as hashed into its receipts root. */
+  encodedReceiptsAt(height: number): Uint8Array[] | undefined {
     const raw = this.kv.get(heightKey('r', height));
-    return raw === undefined
-      ? undefined
-      : decode(ReceiptListCodec, raw, 'stored receipts').map(decodeReceipt);
+    return raw === undefined ? undefined : decode(ReceiptListCodec, raw, 'stored receipts');
   }
 
   blockAt(height: number): StoredBlock | undefined {

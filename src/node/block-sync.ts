@@ -31,6 +31,10 @@ interface Fetch {
   readonly deliver: (blocks: Delivered) => void;
 }
 
+function byteLength(items: readonly Uint8Array[]): number {
+  return items.reduce((sum, item) => sum + item.length, 0);
+}
+
 export class BlockSync {
   #nextRequestId = 1;
   #fetch: Fetch | undefined;
@@ -68,6 +72,7 @@ export class BlockSync {
         requestId: fetch.requestId,
         fromHeight: fetch.next,
         toHeight,
+        withReceipts: false,
       }),
     );
     fetch.timer = setTimeout(() => this.#nextPeer(), SYNC_REPLY_TIMEOUT_MS);
@@ -97,20 +102,25 @@ export class BlockSync {
     this.#cancel();
   }
 
-  /** A peer asked for blocks: reply with what the store has, bounded in count and bytes. */
+  /**
+   * A peer asked for blocks: reply with what the store has (and their receipts when asked),
+   * bounded in count and bytes.
+   */
   handleRequest(from: Uint8Array, request: Extract<NodeMessage, { type: 'syncRequest' }>): void {
     const head = this.blocks.height ?? 0;
     const last = Math.min(request.toHeight, head, request.fromHeight + MAX_SYNC_BLOCKS - 1);
-    const blocks: { block: Block; certificate: CommitCertificate }[] = [];
+    const blocks: { block: Block; certificate: CommitCertificate; receipts: Uint8Array[] | undefined }[] = [];
     let bytes = 0;
     for (let height = Math.max(1, request.fromHeight); height <= last; height++) {
       const stored = this.blocks.blockAt(height);
       if (!stored?.certificate) break;
+      const receipts = request.withReceipts ? this.blocks.encodedReceiptsAt(height) : undefined;
       blocks.push({
         block: { header: stored.header, txs: [...stored.txs] },
         certificate: stored.certificate,
+        receipts,
       });
-      bytes += stored.txs.reduce((sum, tx) => sum + tx.length, 0) + 1024;
+      bytes += byteLength(stored.txs) + byteLength(receipts ?? []) + 1024;
       if (bytes >= MAX_SYNC_REPLY_BYTES) break;
     }
     this.transport.send(

@@ -120,10 +120,8 @@ export class ChainState {
   ): Promise<ChainState> {
     const head = blocks.height;
     assert(head !== undefined, 'chain state needs a block store with at least genesis');
-    const raw = stores.meta.get(WRITTEN_HEIGHT_KEY);
     // Stores written before the interval existed hold every committed state: the head's is there.
-    const written =
-      raw === undefined ? head : uint.decode(decodeRlpItem(raw, 8, 'written height'), 'written height');
+    const written = ChainState.writtenHeight(stores.meta) ?? head;
     let state = MerklePatriciaTrie.open(stores.nodes, blocks.headerAt(written)!.stateRoot);
     const replayed = new Map<number, MerklePatriciaTrie>();
     for (let height = written + 1; height <= head; height++) {
@@ -143,9 +141,26 @@ export class ChainState {
     return chain;
   }
 
-  /** Records that genesis's state is written (call once, right after writing the genesis block). */
-  static async markGenesisWritten(meta: KvStore): Promise<void> {
-    await meta.put(WRITTEN_HEIGHT_KEY, encodeRlpItem(uint.encode(0)));
+  /**
+   * Records that the world state at `height` is complete in the node store and its block is
+   * stored: genesis right after writing the genesis block, a state sync once it installed one.
+   */
+  static async markWritten(meta: KvStore, height: number): Promise<void> {
+    await meta.put(WRITTEN_HEIGHT_KEY, encodeRlpItem(uint.encode(height)));
+  }
+
+  /** The last world state written to the node store (what a node has before it opens its chain state). */
+  static writtenState(blocks: BlockStore, stores: StateStores): MerklePatriciaTrie {
+    const written = ChainState.writtenHeight(stores.meta) ?? blocks.height!;
+    return MerklePatriciaTrie.open(stores.nodes, blocks.headerAt(written)!.stateRoot);
+  }
+
+  /** The height of the last world state written to the node store (undefined before genesis). */
+  static writtenHeight(meta: KvStore): number | undefined {
+    const raw = meta.get(WRITTEN_HEIGHT_KEY);
+    return raw === undefined
+      ? undefined
+      : uint.decode(decodeRlpItem(raw, 8, 'written height'), 'written height');
   }
 
   get head(): BlockHeader {
@@ -361,7 +376,7 @@ export class ChainState {
 /** Writes a committed state's new trie nodes, then records `height` as the last written one. */
 async function writeState(meta: KvStore, state: MerklePatriciaTrie, height: number): Promise<void> {
   await state.commit({ release: true });
-  await meta.put(WRITTEN_HEIGHT_KEY, encodeRlpItem(uint.encode(height)));
+  await ChainState.markWritten(meta, height);
 }
 
 /** Why a header's time is unacceptable on top of `parent`, or undefined. */

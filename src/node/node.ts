@@ -8,11 +8,11 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { createApiServer } from '../api/server.ts';
 import { BlockStore } from '../chain/block-store.ts';
-import { type Genesis, type GenesisValidator, genesisHeader, parseGenesis } from '../chain/genesis.ts';
+import { type Genesis, genesisHeader, parseGenesis } from '../chain/genesis.ts';
 import { type BlockHeader, hashHeader } from '../chain/header.ts';
 import { Mempool } from '../chain/mempool.ts';
 import { txHashOfEncoded, verifyTxSignature } from '../chain/transaction.ts';
-import { equalBytes, fromUtf8, toHex, utf8 } from '../codec/bytes.ts';
+import { equalBytes, toHex, utf8 } from '../codec/bytes.ts';
 import { type ConsensusMessage, decodeMessage } from '../consensus/pbft/messages.ts';
 import { createReplica, restoreReplica } from '../consensus/pbft/replica.ts';
 import type { ReplicaConfig } from '../consensus/pbft/types.ts';
@@ -28,7 +28,7 @@ import {
   contractModule,
   MAX_BLOCK_CONTRACT_GAS,
 } from '../modules/contract/contract-module.ts';
-import { GOVERNANCE_MODULE, governanceModule } from '../modules/governance/governance-module.ts';
+import { governanceModule, validatorSetChangesIn } from '../modules/governance/governance-module.ts';
 import { kvModule } from '../modules/kv/kv-module.ts';
 import { memoisedAuthorizeTx } from '../modules/membership/authorize.ts';
 import { membershipModule } from '../modules/membership/membership-module.ts';
@@ -48,6 +48,8 @@ import { NodeMetrics } from './metrics.ts';
 import { NetworkAdmission } from './network-admission.ts';
 import { NodeApiImpl } from './node-api-impl.ts';
 import { defaultSqlConfig, provenanceServiceFor } from './provenance-service.ts';
+import { serveStateOffer, serveTrieNodes } from './state-serve.ts';
+import { StateSync } from './state-sync.ts';
 import { TxAdmission } from './tx-admission.ts';
 import { TxGossip } from './tx-gossip.ts';
 import { ValidatorSchedule } from './validator-schedule.ts';
@@ -111,8 +113,92 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     const genesisState = buildGenesisState(genesis, modules, nodes);
     const stateRoot = genesisState.isEmpty() ? EMPTY_TRIE_ROOT : await genesisState.commit();
     await blocks.append(genesisHeader(genesis, stateRoot, EMPTY_TRIE_ROOT), [], undefined, [], []);
-    await ChainState.markGenesisWritten(stateStores.meta);
+    await ChainState.markWritten(stateStores.meta, 0);
   }
+
+  // The transport comes up before the chain state opens: a node far behind installs a peer's state
+  // (state sync) instead of executing every block, and answers its peers' requests meanwhile.
+  const storedHead = blocks.height!;
+  const transport = await TlsTransport.create({
+    chainId: genesis.chainId,
+    keyPair: identity.signing,
+    listenHost: config.p2p.host,
+    listenPort: config.p2p.port,
+    allowedKeys: schedule.setFor(storedHead + 1).publicKeys,
+    logger,
+  });
+  const listen = await transport.start();
+  const network = new NetworkAdmission(transport, schedule, identity.signing.publicKey, logger);
+  network.refresh(storedHead, ChainState.writtenState(blocks, stateStores));
+  const sync = new BlockSync(transport, blocks, logger);
+  const stateSync = new StateSync({ transport, blocks, stores: stateStores, wal, schedule, genesis, logger });
+  let driver: ConsensusDriver | undefined;
+  let admission: TxAdmission | undefined;
+  const malformed = (from: Uint8Array, error: unknown, what: string) =>
+    warnings.warn(
+      'malformed-frame',
+      { peer: toHex(from), err: (error as Error).message },
+      `malformed ${what} from peer`,
+    );
+  transport.onMessage((from, payload) => {
+    let message: NodeMessage;
+    try {
+      message = decodeNodeMessage(payload);
+    } catch (error) {
+      malformed(from, error, 'frame');
+      return;
+    }
+    switch (message.type) {
+      case 'consensus': {
+        if (!driver) return; // still opening the chain state
+        let decoded: ConsensusMessage;
+        try {
+          decoded = decodeMessage(message.message);
+        } catch (error) {
+          malformed(from, error, 'consensus message');
+          return;
+        }
+        // Every top-level consensus message is sent by its own signer: anything else is a relay we do not use.
+        if (!network.signerIsPeer(decoded.signer, from, chain.head.height)) {
+          warnings.warn(
+            'foreign-signer',
+            { peer: toHex(from), signer: decoded.signer },
+            'consensus message not signed by the peer that sent it; ignored',
+          );
+          return;
+        }
+        driver.input({ type: 'message', message: decoded });
+        return;
+      }
+      case 'txs':
+        // Refusals are counted and logged by admission; anything else is a bug worth a log line.
+        for (const encoded of message.txs) {
+          admission?.admitFairly(encoded, true).catch((error: unknown) => {
+            if (!(error instanceof MeridianError))
+              logger.error({ err: error }, 'admitting a gossiped transaction failed');
+          });
+        }
+        return;
+      case 'syncRequest':
+        sync.handleRequest(from, message);
+        return;
+      case 'syncReply':
+        if (message.blocks.some((b) => b.receipts !== undefined)) stateSync.handleReply(from, message);
+        else sync.handleReply(from, message);
+        return;
+      case 'stateOfferRequest':
+        serveStateOffer(transport, stateStores, from, message);
+        return;
+      case 'trieNodesRequest':
+        serveTrieNodes(transport, stateStores, from, message);
+        return;
+      case 'stateOffer':
+      case 'trieNodes':
+        stateSync.handleReply(from, message);
+        return;
+    }
+  });
+  await stateSync.run();
 
   let mempool: Mempool | undefined;
   // Every transaction is admitted against the membership registry (open on chains without
@@ -154,16 +240,6 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     committedNonce: (sender) => chain.headView.nonce(sender),
   });
 
-  const transport = await TlsTransport.create({
-    chainId: genesis.chainId,
-    keyPair: identity.signing,
-    listenHost: config.p2p.host,
-    listenPort: config.p2p.port,
-    allowedKeys: schedule.setFor(head.height + 1).publicKeys,
-    logger,
-  });
-  const listen = await transport.start();
-  const network = new NetworkAdmission(transport, schedule, identity.signing.publicKey, logger);
   network.refresh(head.height, chain.headState);
   const consensusView = schedule.consensusView(head.height);
 
@@ -196,11 +272,9 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
       ? createReplica(replicaConfig)
       : restoreReplica(replicaConfig, wal.records, recentHeaders);
 
-  const sync = new BlockSync(transport, blocks, logger);
   const events = new NodeEvents(logger);
   const gossip = new TxGossip(transport);
-  let driver: ConsensusDriver | undefined;
-  const admission = new TxAdmission(
+  const txAdmission = new TxAdmission(
     mempool,
     gossip,
     metrics,
@@ -208,6 +282,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     () => driver?.reportPending(),
     (tx) => authorize(chain.headView, tx),
   );
+  admission = txAdmission;
 
   driver = new ConsensusDriver({
     replica,
@@ -222,17 +297,13 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     metrics,
     async onCommitted(committed: CommittedBlock) {
       const height = committed.block.header.height;
-      for (const receipt of committed.executed.receipts) {
-        for (const event of receipt.events) {
-          if (event.module !== GOVERNANCE_MODULE || event.name !== 'validatorSetChanged') continue;
-          const { validators } = JSON.parse(fromUtf8(event.data)) as { validators: GenesisValidator[] };
-          const set = await schedule.schedule(height, validators, genesis.parameters);
-          logger.info({ committedAt: height, validators: set.size }, 'validator set change scheduled');
-          consensus.input(
-            { type: 'validatorSetChanged', committedAtHeight: height, validators: set },
-            { first: true },
-          );
-        }
+      for (const validators of validatorSetChangesIn(committed.executed.receipts)) {
+        const set = await schedule.schedule(height, validators, genesis.parameters);
+        logger.info({ committedAt: height, validators: set.size }, 'validator set change scheduled');
+        consensus.input(
+          { type: 'validatorSetChanged', committedAtHeight: height, validators: set },
+          { first: true },
+        );
       }
       network.refresh(height, chain.headState);
       const now = Date.now();
@@ -240,7 +311,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
       metrics.recordCommit(committed.block.txs.length, now);
       metrics.mempoolSize.set(mempool.size);
       metrics.mempoolBytes.set(mempool.bytes);
-      admission.observeCommitted(committed.executed.txHashes, now);
+      txAdmission.observeCommitted(committed.executed.txHashes, now);
       events.publishCommitted(committed);
       provenance.onCommitted(committed.block.header.height, committed.executed.anchors);
     },
@@ -255,60 +326,6 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
   });
   const consensus = driver;
 
-  transport.onMessage((from, payload) => {
-    let message: NodeMessage;
-    try {
-      message = decodeNodeMessage(payload);
-    } catch (error) {
-      warnings.warn(
-        'malformed-frame',
-        { peer: toHex(from), err: (error as Error).message },
-        'malformed frame from peer',
-      );
-      return;
-    }
-    switch (message.type) {
-      case 'consensus': {
-        let decoded: ConsensusMessage;
-        try {
-          decoded = decodeMessage(message.message);
-        } catch (error) {
-          warnings.warn(
-            'malformed-frame',
-            { peer: toHex(from), err: (error as Error).message },
-            'malformed consensus message from peer',
-          );
-          return;
-        }
-        // Every top-level consensus message is sent by its own signer: anything else is a relay we do not use.
-        if (!network.signerIsPeer(decoded.signer, from, chain.head.height)) {
-          warnings.warn(
-            'foreign-signer',
-            { peer: toHex(from), signer: decoded.signer },
-            'consensus message not signed by the peer that sent it; ignored',
-          );
-          return;
-        }
-        consensus.input({ type: 'message', message: decoded });
-        return;
-      }
-      case 'txs':
-        // Refusals are counted and logged by admission; anything else is a bug worth a log line.
-        for (const encoded of message.txs) {
-          admission.admitFairly(encoded, true).catch((error: unknown) => {
-            if (!(error instanceof MeridianError))
-              logger.error({ err: error }, 'admitting a gossiped transaction failed');
-          });
-        }
-        return;
-      case 'syncRequest':
-        sync.handleRequest(from, message);
-        return;
-      case 'syncReply':
-        sync.handleReply(from, message);
-        return;
-    }
-  });
   const updatePeers = () => metrics.peersConnected.set(transport.peers().filter((p) => p.connected).length);
   transport.onPeerUp(updatePeers);
   transport.onPeerDown(updatePeers);
@@ -335,7 +352,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     replica,
     metrics,
     schedule,
-    admission,
+    admission: txAdmission,
     events,
     modules,
   });

@@ -67,6 +67,11 @@ export class ValidatorSchedule {
     return this.#entries[this.#indexFor(height)]!.validators;
   }
 
+  /** The validators of a change that takes over at `height`, if one does (never genesis's set). */
+  changeTakingOverAt(height: number): readonly GenesisValidator[] | undefined {
+    return this.#entries.find((e, i) => i > 0 && e.fromHeight === height)?.validators;
+  }
+
   /** Every set ever scheduled (for the transport: a joining validator is a peer before it signs). */
   latest(): ScheduledSet {
     return this.#entries.at(-1)!;

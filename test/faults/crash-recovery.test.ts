@@ -4,8 +4,10 @@
  * the crashed node must come back with every block it had committed, catch up,
  * and end with the same head hash and state root as the others.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATE_SYNC_MIN_GAP } from '../../src/node/state-sync.ts';
 import { type BackgroundLoad, startBackgroundLoad } from '../support/background-load.ts';
 import { eventually, startTestDevnet, type TestDevnet } from '../support/devnet.ts';
 
@@ -154,4 +156,56 @@ describe('crash faults under load', () => {
     }
     expect(committed).toBeGreaterThan(0);
   }, 180_000);
+
+  it('a backup whose chain data is wiped installs a peer state past the gap instead of replaying every block', async () => {
+    await load.stop(); // the previous test stopped it already when the whole file runs
+    load = startBackgroundLoad(net);
+    const status = await net.clients[0]!.status();
+    const primary = net.layout.nodes.findIndex((n) => n.publicKey === status.primary);
+    const wiped = [0, 1, 2, 3].filter((i) => i !== primary).at(-1)!;
+    const node = net.layout.nodes[wiped]!;
+    await net.processes.kill(wiped, 'SIGKILL');
+    rmSync(join(node.dir, 'chain'), { recursive: true, force: true });
+    const others = [0, 1, 2, 3].filter((i) => i !== wiped);
+    // Peers offer the last state they wrote (at most 32 blocks back): make sure it is past the gap.
+    await eventually(
+      async () =>
+        (await net.clients[others[0]!]!.status()).height >= STATE_SYNC_MIN_GAP + 40 ? true : undefined,
+      120_000,
+      'the others to commit past the state-sync gap',
+    );
+    net.processes.startNode(wiped);
+    await eventually(async () => net.clients[wiped]!.status(), 60_000, 'the wiped node to answer again');
+    await load.stop();
+    const head = await converged([0, 1, 2, 3], 90_000);
+
+    const installed = readFileSync(node.logFile, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"state sync: state installed; replaying the blocks after it"'))
+      .map((line) => (JSON.parse(line) as { height: number }).height);
+    expect(installed).toHaveLength(1);
+    expect(installed[0]!).toBeGreaterThanOrEqual(STATE_SYNC_MIN_GAP);
+    // Same state and history as the others: the root at the head, and every early block with its certificate.
+    const roots = await Promise.all([0, 1, 2, 3].map((i) => stateRootAt(i, head.height)));
+    expect(new Set(roots).size).toBe(1);
+    for (const height of [1, Math.floor(installed[0]! / 2), installed[0]!]) {
+      const [mine, theirs] = await Promise.all([
+        net.clients[wiped]!.block(height),
+        net.clients[others[0]!]!.block(height),
+      ]);
+      expect(mine.header.hash).toBe(theirs.header.hash);
+      // Its certificate is the one of the peer it synced from: any 2f+1 commit votes for this block.
+      expect(mine.certificate!.headerHash).toBe(theirs.header.hash);
+      expect(mine.certificate!.signatures.length).toBeGreaterThanOrEqual(3);
+    }
+    // Its installed state answers reads with proofs, as the others' does.
+    for (const [sender] of [...load.perSender].slice(0, 5)) {
+      const [mine, theirs] = await Promise.all([
+        net.clients[wiped]!.account(sender),
+        net.clients[others[0]!]!.account(sender),
+      ]);
+      expect(mine.nonce).toBe(theirs.nonce);
+    }
+    load = startBackgroundLoad(net);
+  }, 300_000);
 });

@@ -88,7 +88,7 @@ export async function createTestChain(
   const stateRoot = genesisState.isEmpty() ? EMPTY_TRIE_ROOT : await genesisState.commit();
   await blocks.append(genesisHeader(genesis, stateRoot, EMPTY_TRIE_ROOT), [], undefined, [], []);
   const meta = prefixedKv(kv, utf8('s/'));
-  await ChainState.markGenesisWritten(meta);
+  await ChainState.markWritten(meta, 0);
   let clock = genesis.genesisTimeMs;
   const env = { modules, isSignatureValid: (tx: SignedTx) => verifyTxSignature(tx) };
   const stateNodes = options.wrapNodes?.(nodes) ?? nodes;

@@ -39,8 +39,8 @@ import { Membership, type SetChange } from './membership.ts';
 import { type BodyOf, type ConsensusMessage, decodeMessage, headerHashOf } from './messages.ts';
 import { NormalCase, type Phase } from './normal-case.ts';
 import { Outbox } from './outbox.ts';
-import { genesisReputation, Reputation } from './reputation.ts';
-import { latestViews, restoreReputation } from './restore.ts';
+import type { Reputation } from './reputation.ts';
+import { latestViews, reputationAfterCommit, restoreReputation } from './restore.ts';
 import type {
   Block,
   CheckpointProof,
@@ -355,16 +355,14 @@ export class Replica {
       equalBytes(header.parentHash, this.ledger.hash),
       `block ${header.height} does not extend the head`,
     );
-    const epoch = this.reputation.onCommit(header.height, header.view);
     const change = this.members.changeAt(header.height);
-    // At a set change the rotation starts afresh over the new set (its indices differ).
-    const reputation = change
-      ? new Reputation(
-          { ...genesisReputation(change.validators.size), height: header.height, lastView: header.view },
-          this.K,
-        )
-      : this.reputation;
-    if (epoch || change) this.out.persist({ type: 'reputation', snapshot: reputation.snapshot() });
+    const { reputation, persist } = reputationAfterCommit(
+      this.reputation,
+      header,
+      change?.validators.size,
+      this.K,
+    );
+    if (persist) this.out.persist({ type: 'reputation', snapshot: reputation.snapshot() });
     this.out.emit({ type: 'commit', block, certificate });
     this.ledger.append(header.height, hash);
     this.normal.committed(header.height);

@@ -8,6 +8,7 @@ import {
   Reputation,
   weightedSchedule,
 } from './reputation.ts';
+import { reputationThrough } from './restore.ts';
 
 describe('weightedSchedule', () => {
   it('equal weights give plain round robin', () => {
@@ -82,5 +83,44 @@ describe('Reputation', () => {
         },
       ),
     );
+  });
+});
+
+describe('reputationThrough (the record a state-synced node writes)', () => {
+  const headersOf = (jumps: readonly number[]) => {
+    let view = 0;
+    return jumps.map((jump, i) => {
+      view += jump;
+      return { height: i + 1, view };
+    });
+  };
+
+  it('property: equals committing the headers one by one, and splits at any height', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 40 }),
+        fc.nat(),
+        (jumps, cut) => {
+          const headers = headersOf(jumps);
+          const live = new Reputation(genesisReputation(4), 3);
+          for (const h of headers) live.onCommit(h.height, h.view);
+          const whole = reputationThrough(genesisReputation(4), headers, 3, () => undefined);
+          expect(whole).toEqual(live.snapshot());
+          const at = cut % headers.length;
+          const first = reputationThrough(genesisReputation(4), headers.slice(0, at), 3, () => undefined);
+          expect(reputationThrough(first, headers.slice(at), 3, () => undefined)).toEqual(whole);
+        },
+      ),
+    );
+  });
+
+  it('starts afresh over the new set at a validator-set change boundary', () => {
+    const headers = headersOf([1, 0, 2, 0, 0, 1, 0, 0, 3]);
+    const snapshot = reputationThrough(genesisReputation(4), headers, 3, (h) => (h === 6 ? 5 : undefined));
+    // Above height 6 the rotation is over 5 validators; heights 7..9 are counted on the fresh record.
+    const fresh = new Reputation({ ...genesisReputation(5), height: 6, lastView: headers[5]!.view }, 3);
+    for (const h of headers.slice(6)) fresh.onCommit(h.height, h.view);
+    expect(snapshot).toEqual(fresh.snapshot());
+    expect(snapshot.pending).toHaveLength(5);
   });
 });

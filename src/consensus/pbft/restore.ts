@@ -15,7 +15,7 @@ import { toHex } from '../../codec/bytes.ts';
 import { ValidationError } from '../../errors.ts';
 import type { Membership } from './membership.ts';
 import { headerHashOf } from './messages.ts';
-import { genesisReputation, Reputation } from './reputation.ts';
+import { genesisReputation, Reputation, type ReputationSnapshot } from './reputation.ts';
 import { noteCommitSent, notePrepareSent, notePrimaryVote, type SlotLog } from './slot-log.ts';
 import type { WalRecord } from './wal.ts';
 
@@ -51,6 +51,50 @@ export function restoreReputation(
     reputation.onCommit(h, header.view);
   }
   return reputation;
+}
+
+/**
+ * Commits `header` to `reputation` (mutating it) and returns the record in force above it:
+ * at a validator-set change (`newSetSize`, the size of the set taking over above this height)
+ * the rotation starts afresh over the new set, whose indices differ. `persist`: an epoch closed
+ * or the set changed, so the record belongs in the WAL.
+ */
+export function reputationAfterCommit(
+  reputation: Reputation,
+  header: Pick<BlockHeader, 'height' | 'view'>,
+  newSetSize: number | undefined,
+  checkpointInterval: number,
+): { readonly reputation: Reputation; readonly persist: boolean } {
+  const epoch = reputation.onCommit(header.height, header.view);
+  if (newSetSize === undefined) return { reputation, persist: epoch !== undefined };
+  const fresh = new Reputation(
+    { ...genesisReputation(newSetSize), height: header.height, lastView: header.view },
+    checkpointInterval,
+  );
+  return { reputation: fresh, persist: true };
+}
+
+/**
+ * The reputation record after committing `headers` (consecutive, oldest first) on top of
+ * `start`, as a replica committing them one by one would hold it: what a node that installs
+ * a state snapshot (and so commits no block below it) writes to its WAL.
+ */
+export function reputationThrough(
+  start: ReputationSnapshot,
+  headers: Iterable<Pick<BlockHeader, 'height' | 'view'>>,
+  checkpointInterval: number,
+  newSetSizeAt: (height: number) => number | undefined,
+): ReputationSnapshot {
+  let reputation = new Reputation(start, checkpointInterval);
+  for (const header of headers) {
+    reputation = reputationAfterCommit(
+      reputation,
+      header,
+      newSetSizeAt(header.height),
+      checkpointInterval,
+    ).reputation;
+  }
+  return reputation.snapshot();
 }
 
 /** The last view installed (its NEW-VIEW record) and the last view change started (-1 if none). */

@@ -47,6 +47,7 @@ import { MeridianError, NotFoundError, ValidationError } from '../../errors.ts';
 import { expectObject, parseJsonPayload } from '../../exec/json.ts';
 import type { Module, ModuleCall, ModuleQueryContext } from '../../exec/module.ts';
 import { MAX_QUERY_SCAN } from '../../exec/query.ts';
+import type { Receipt } from '../../exec/receipt.ts';
 import { getChunked, putChunked } from '../contract/chunks.ts';
 import { inspectCode } from '../contract/contract-module.ts';
 import { CONTRACT_MODULE, readContract } from '../contract/records.ts';
@@ -58,6 +59,18 @@ import { type Tally, tally } from './quorum.ts';
 import { DEFAULT_GOVERNANCE_SETTINGS, type GovernanceSettings } from './settings.ts';
 
 export const GOVERNANCE_MODULE = 'governance';
+
+/** The validator sets that a block's receipts announce (`validatorSetChanged` events), in order. */
+export function validatorSetChangesIn(receipts: readonly Receipt[]): GenesisValidator[][] {
+  const out: GenesisValidator[][] = [];
+  for (const receipt of receipts) {
+    for (const event of receipt.events) {
+      if (event.module !== GOVERNANCE_MODULE || event.name !== 'validatorSetChanged') continue;
+      out.push((JSON.parse(fromUtf8(event.data)) as { validators: GenesisValidator[] }).validators);
+    }
+  }
+  return out;
+}
 /** A proposal's payload: at most a whole transaction payload (a deploy carries the code). */
 export const MAX_PROPOSAL_BYTES = MAX_TX_PAYLOAD_BYTES;
 /** A vote's payload. */
