@@ -183,8 +183,8 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
         sync.handleRequest(from, message);
         return;
       case 'syncReply':
-        if (message.blocks.some((b) => b.receipts !== undefined)) stateSync.handleReply(from, message);
-        else sync.handleReply(from, message);
+        // Block replay runs only once the state sync is over: a reply is the one or the other's.
+        if (!stateSync.handleReply(from, message)) sync.handleReply(from, message);
         return;
       case 'stateOfferRequest':
         serveStateOffer(transport, stateStores, from, message);

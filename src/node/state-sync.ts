@@ -106,12 +106,13 @@ export class StateSync {
 
   constructor(private readonly deps: StateSyncDeps) {}
 
-  /** Routes a peer's answer to the request waiting for it (anything else is ignored). */
-  handleReply(from: Uint8Array, reply: Reply): void {
+  /** Routes a peer's answer to the request waiting for it; false when none is (not ours). */
+  handleReply(from: Uint8Array, reply: Reply): boolean {
     const pending = this.#pending.get(reply.requestId);
-    if (!pending || pending.peer !== toHex(from)) return;
+    if (!pending || pending.peer !== toHex(from)) return false;
     this.#pending.delete(reply.requestId);
     pending.resolve(reply);
+    return true;
   }
 
   /**
