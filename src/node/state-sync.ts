@@ -30,8 +30,7 @@ import type { Genesis } from '../chain/genesis.ts';
 import { type BlockHeader, hashHeader } from '../chain/header.ts';
 import { equalBytes, toHex } from '../codec/bytes.ts';
 import { verifyCommitCertificate } from '../consensus/pbft/certificate.ts';
-import { genesisReputation } from '../consensus/pbft/reputation.ts';
-import { reputationThrough } from '../consensus/pbft/restore.ts';
+import { latestReputationSnapshot, reputationThrough } from '../consensus/pbft/restore.ts';
 import type { Block, CommitCertificate } from '../consensus/pbft/types.ts';
 import { VerificationError } from '../errors.ts';
 import { decodeReceipt, type Receipt } from '../exec/receipt.ts';
@@ -131,7 +130,9 @@ export class StateSync {
     logger.info({ head, target, peer: toHex(best.peer) }, 'state sync: installing a peer state');
     try {
       if (!(await this.#fetchBlocks(target, peers))) return undefined;
-      for (let height = 1; height <= target; height++) {
+      // At or below the written height every anchoring block's tries are stored (executed or synced).
+      const written = ChainState.writtenHeight(this.deps.stores.meta) ?? 0;
+      for (let height = written + 1; height <= target; height++) {
         const header = blocks.headerAt(height)!;
         if (equalBytes(header.provenanceRoot, EMPTY_TRIE_ROOT)) continue;
         if (!(await this.#fetchTrie(header.provenanceRoot, peers))) return undefined;
@@ -250,15 +251,7 @@ export class StateSync {
   /** The WAL's reputation record at `target`, from the latest one at or below `head` and the headers. */
   async #writeReputation(head: number, target: number): Promise<void> {
     const { wal, blocks, schedule, genesis } = this.deps;
-    let start = genesisReputation(genesis.validators.length);
-    for (const record of wal.records) {
-      if (
-        record.type === 'reputation' &&
-        record.snapshot.height <= head &&
-        record.snapshot.height >= start.height
-      )
-        start = record.snapshot;
-    }
+    const start = latestReputationSnapshot(wal.records, head, genesis.validators.length);
     const headers = (function* () {
       for (let height = start.height + 1; height <= target; height++) yield blocks.headerAt(height)!;
     })();

@@ -32,12 +32,7 @@ export function restoreReputation(
   validatorCount: number,
   checkpointInterval: number,
 ): Reputation {
-  let snapshot = genesisReputation(validatorCount);
-  for (const record of wal) {
-    if (record.type === 'reputation' && record.snapshot.height <= headHeight) {
-      if (record.snapshot.height >= snapshot.height) snapshot = record.snapshot;
-    }
-  }
+  const snapshot = latestReputationSnapshot(wal, headHeight, validatorCount);
   const reputation = new Reputation(snapshot, checkpointInterval);
   for (let h = snapshot.height + 1; h <= headHeight; h++) {
     const header = headers.get(h);
@@ -51,6 +46,21 @@ export function restoreReputation(
     reputation.onCommit(h, header.view);
   }
   return reputation;
+}
+
+/** The WAL's latest reputation record at or below `height`; genesis's (of `validatorCount`) if none. */
+export function latestReputationSnapshot(
+  wal: readonly WalRecord[],
+  height: number,
+  validatorCount: number,
+): ReputationSnapshot {
+  let snapshot = genesisReputation(validatorCount);
+  for (const record of wal) {
+    if (record.type === 'reputation' && record.snapshot.height <= height) {
+      if (record.snapshot.height >= snapshot.height) snapshot = record.snapshot;
+    }
+  }
+  return snapshot;
 }
 
 /**
