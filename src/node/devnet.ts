@@ -131,6 +131,11 @@ const BIN = resolve(import.meta.dirname, '../../bin/meridian.js');
  * and each validator's young generation grows by at most ~100 MiB.
  */
 const VALIDATOR_V8_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+/**
+ * Extra Node flags for every validator process, space-separated, from the environment (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a devnet under load, which NODE_OPTIONS refuses).
+ */
+const EXTRA_NODE_FLAGS_ENV = 'MERIDIAN_VALIDATOR_NODE_FLAGS';
 
 /** Creates the devnet's node directories and genesis, or reuses an existing matching one. */
 export async function prepareDevnet(options: DevnetOptions): Promise<DevnetLayout> {
@@ -234,10 +239,14 @@ export class DevnetProcesses {
     // The validator writes its log file itself (not through a pipe to this process), so it can
     // still log, and stop cleanly, once this process is gone; the IPC channel only tells it that.
     const log = openSync(node.logFile, 'a');
-    const child = spawn(process.execPath, [...VALIDATOR_V8_FLAGS, BIN, 'node', 'start', '--dir', node.dir], {
-      stdio: ['ignore', log, log, 'ipc'],
-      env: { ...process.env },
-    });
+    const child = spawn(
+      process.execPath,
+      [...VALIDATOR_V8_FLAGS, ...extraNodeFlags(), BIN, 'node', 'start', '--dir', node.dir],
+      {
+        stdio: ['ignore', log, log, 'ipc'],
+        env: { ...process.env },
+      },
+    );
     closeSync(log);
     child.once('exit', (code, signal) => {
       if (this.#children.get(index) === child) this.#children.delete(index);
@@ -315,4 +324,8 @@ export async function launchDevnet(options: DevnetOptions): Promise<DevnetProces
     throw error;
   }
   return processes;
+}
+
+function extraNodeFlags(): string[] {
+  return (process.env[EXTRA_NODE_FLAGS_ENV] ?? '').split(/\s+/).filter((flag) => flag.length > 0);
 }
