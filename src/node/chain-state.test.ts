@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTestChain } from '../../test/support/provenance-chain.ts';
+import { hashHeader } from '../chain/header.ts';
+import { encodeTx, signTx, verifyTxSignature } from '../chain/transaction.ts';
 import { toHex, utf8 } from '../codec/bytes.ts';
 import { encodeRlpItem } from '../codec/rlp.ts';
 import { uint } from '../codec/schema.ts';
@@ -203,6 +205,60 @@ describe('ChainState: world state written every STATE_WRITE_INTERVAL heights', (
     expect(restarted.headState.get(moduleKey('kv', utf8(`k${top}`)))).toBeDefined();
     // ... and it keeps committing on top of the replayed state.
     expect(toHex(chain.state.headState.root())).toBe(toHex(restarted.headState.root()));
+  });
+
+  it('executes a certified block without checking its signatures again, on a restart and on a state transfer', async () => {
+    let checks = 0;
+    const chain = await createTestChain({
+      modules: [kvModule],
+      isSignatureValid: (tx) => {
+        checks++;
+        return verifyTxSignature(tx);
+      },
+    });
+    for (let i = 1; i <= 3; i++)
+      await chain.commit([
+        { kind: 'kv.put', payload: { key: `a${i}`, value: 'v' } },
+        { kind: 'kv.put', payload: { key: `b${i}`, value: 'v' } },
+      ]);
+    expect(checks).toBe(6); // the proposer's execution checked each transaction once
+    // A restart replays the three certified blocks: every root is compared, no signature checked.
+    checks = 0;
+    const restarted = await chain.reopen();
+    expect(restarted.head.height).toBe(3);
+    expect(toHex(restarted.headState.root())).toBe(rootAt(chain, 3));
+    expect(checks).toBe(0);
+    // A block the restarted state never executed, committed with its certificate (a state transfer).
+    const tx = signTx(
+      {
+        chainId: chain.genesis.chainId,
+        sender: chain.sender.publicKey,
+        nonce: 6,
+        kind: 'kv.put',
+        payload: utf8(JSON.stringify({ key: 'moved', value: 'v' })),
+      },
+      chain.sender.secretKey,
+    );
+    const { block } = await chain.state.build(
+      toHex(hashHeader(chain.state.head)),
+      {
+        chainId: chain.genesis.chainId,
+        height: 4,
+        proposer: chain.sender.publicKey,
+        view: 0,
+        validatorSetHash: chain.validators.hash,
+      },
+      [encodeTx(tx)],
+    );
+    checks = 0;
+    const certificate = { view: 0, height: 4, headerHash: hashHeader(block.header), votes: [] };
+    const committed = await restarted.commit(block, certificate);
+    expect(checks).toBe(0);
+    expect(committed.executed.receipts[0]!.status).toBe('ok');
+    expect(restarted.headState.get(moduleKey('kv', utf8('moved')))).toBeDefined();
+    // An uncertified block (a proposal) still has every signature checked.
+    await chain.state.validate(block);
+    expect(checks).toBe(1);
   });
 
   it('serves provenance bundles while the head state is only in memory', async () => {

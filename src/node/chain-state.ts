@@ -9,7 +9,8 @@
  * block at its height commits; `commit` accepts blocks strictly in height
  * order, each extending the head, and executes the block itself when it was
  * never seen (state transfer), so the committed state is always the result of
- * executing every committed block.
+ * executing every committed block. A certified block's signatures are not
+ * checked again (`certifiedEnvironment`).
  *
  * Durability: every committed block (with its certificate and receipts) is
  * written before `commit` returns. The world state is written to the node store
@@ -49,6 +50,18 @@ export const MAX_PENDING_STATE_WRITES = 4;
 /** Key (in the state-meta store) of the height of the last world state written to the node store. */
 const WRITTEN_HEIGHT_KEY = utf8('written-height');
 
+/**
+ * The execution environment for a block that carries a commit certificate (one committed here
+ * before a restart, or one a state transfer fetched, whose certificate the replica verified): its
+ * transactions' signatures are not checked again. A quorum of 2f+1 validators, at least f+1 of
+ * them honest, executed the block and checked every signature before voting, and the certificate
+ * binds the header and so its transactions root. Everything else is re-executed and every root is
+ * still compared, so catching up costs execution, not one signature check per transaction.
+ */
+function certifiedEnvironment(env: ExecutionEnvironment): ExecutionEnvironment {
+  return { ...env, isSignatureValid: () => true };
+}
+
 /** Where a chain state keeps what outlives the process besides its blocks. */
 export interface StateStores {
   /** World-state trie nodes (and the provenance tries' nodes). */
@@ -85,6 +98,8 @@ export class ChainState {
   #pendingStateWrites = 0;
   /** The first failed state write's error, thrown by every later `commit`. */
   #stateWriteError: unknown;
+  /** `env` for blocks that come with a commit certificate (`certifiedEnvironment`). */
+  readonly #certifiedEnv: ExecutionEnvironment;
 
   private constructor(
     private readonly blocks: BlockStore,
@@ -97,6 +112,7 @@ export class ChainState {
     assert(blocks.height !== undefined, 'chain state needs a block store with at least genesis');
     this.#head = blocks.headerAt(blocks.height)!;
     this.#headHex = toHex(hashHeader(this.#head));
+    this.#certifiedEnv = certifiedEnvironment(env);
     this.#headState = headState;
   }
 
@@ -124,9 +140,10 @@ export class ChainState {
     const written = ChainState.writtenHeight(stores.meta) ?? head;
     let state = MerklePatriciaTrie.open(stores.nodes, blocks.headerAt(written)!.stateRoot);
     const replayed = new Map<number, MerklePatriciaTrie>();
+    const certified = certifiedEnvironment(env);
     for (let height = written + 1; height <= head; height++) {
       const header = blocks.headerAt(height)!;
-      const executed = await executeBlock(state, header, blocks.txsAt(height)!, env);
+      const executed = await executeBlock(state, header, blocks.txsAt(height)!, certified);
       const mismatch = rootMismatch(header, executed);
       assert(mismatch === undefined, `committed block ${height} re-executes with a different ${mismatch}`);
       state = executed.state;
@@ -313,7 +330,7 @@ export class ChainState {
     );
     let executed = this.#speculative.get(hashHex)?.executed;
     if (!executed) {
-      executed = await executeBlock(this.#headState, header, block.txs, this.env);
+      executed = await executeBlock(this.#headState, header, block.txs, this.#certifiedEnv);
       const mismatch = rootMismatch(header, executed);
       // A certified block that re-executes differently means this node's execution is not deterministic.
       assert(

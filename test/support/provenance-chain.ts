@@ -63,6 +63,8 @@ export async function createTestChain(
     wrapNodes?: (nodes: KvStore) => KvStore;
     /** `ChainState.open`'s `stateWritePhase`. */
     stateWritePhase?: number;
+    /** The signature check execution calls (default: `verifyTxSignature`). */
+    isSignatureValid?: (tx: SignedTx) => boolean;
   } = {},
 ): Promise<TestChain> {
   const keys = Array.from({ length: 4 }, () => generateSigningKeyPair());
@@ -90,7 +92,7 @@ export async function createTestChain(
   const meta = prefixedKv(kv, utf8('s/'));
   await ChainState.markWritten(meta, 0);
   let clock = genesis.genesisTimeMs;
-  const env = { modules, isSignatureValid: (tx: SignedTx) => verifyTxSignature(tx) };
+  const env = { modules, isSignatureValid: options.isSignatureValid ?? verifyTxSignature };
   const stateNodes = options.wrapNodes?.(nodes) ?? nodes;
   const phase = { stateWritePhase: options.stateWritePhase ?? 0 };
   const chain = await ChainState.open(blocks, { nodes: stateNodes, meta }, env, () => ++clock, phase);
