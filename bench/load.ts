@@ -9,7 +9,8 @@
  * (p50/p99 at 1,000 tx/s offered). Each step also says where the CPU went: per
  * committed transaction, each validator's and the load generator's, and how many
  * cores they kept busy. When views changed, a table says why, from the
- * validators' own logs.
+ * validators' own logs. The machine's Ed25519 verify rate, measured before and
+ * after the run, gives the run's signature ceiling (`signature_ceiling_tps`).
  *
  * The peers in the table are published figures, not measured here (their
  * hardware differs): Hyperledger Fabric 2.5, 2,947 tx/s on a 40-thread server;
@@ -25,6 +26,7 @@ import { freePortBlock } from '../src/net/free-ports.ts';
 import { launchDevnet } from '../src/node/devnet.ts';
 import { processCpuMs } from './lib/process-cpu.ts';
 import { formatNumber, renderTable } from './lib/table.ts';
+import { measureVerifyRate } from './lib/verify-rate.ts';
 import { type ViewChangeCause, viewChangeCauses } from './lib/view-change-causes.ts';
 
 const args = process.argv.slice(2);
@@ -56,6 +58,14 @@ function cpuOf(result: LoadResult) {
     coresBusy: nodesMs === undefined ? undefined : (nodesMs + clientMs) / wallMs,
   };
 }
+
+/**
+ * The signature ceiling of this run: every validator verifies each transaction's signature once,
+ * so the machine's cores verify `validators` signatures per transaction. Measured before the devnet
+ * starts and after it stops; the slower of the two bounds what the run could reach.
+ */
+const verifyRates = [measureVerifyRate()];
+const signatureCeiling = () => (Math.min(...verifyRates) * cpus().length) / validators;
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-load-'));
 const base = await freePortBlock(10 + validators);
@@ -111,6 +121,7 @@ try {
   causes = viewChangeCauses(devnet.layout.nodes.map((n) => ({ node: n.name, file: n.logFile })));
   rmSync(dir, { recursive: true, force: true });
 }
+verifyRates.push(measureVerifyRate());
 
 const best = steps.filter(sustained).at(-1);
 const at1000 = steps.find((s) => s.ratePerSecond === LATENCY_RATE);
@@ -154,6 +165,10 @@ console.log(
 console.log(
   `CPU per committed transaction from the first offer to the end of the drain; cores busy = validators + load generator, of ${cpus().length} on this machine.`,
 );
+console.log(
+  `This machine verified ${verifyRates.map((r) => formatNumber(r, 0)).join(' (before) and ')} (after) Ed25519 signatures/s on one core: ` +
+    `with ${validators} validators each verifying every transaction once on ${cpus().length} cores, no run could pass ${formatNumber(signatureCeiling(), 0)} tx/s.`,
+);
 if (causes.length > 0) {
   console.log('');
   console.log('Why views changed (from the validators’ logs, oldest first):');
@@ -174,6 +189,11 @@ console.log(
         String(best?.ratePerSecond ?? 0),
         'measured in this run',
       ],
+      [
+        'signature ceiling, this machine',
+        formatNumber(signatureCeiling(), 0),
+        'Ed25519 verifies measured in this run',
+      ],
       ['Hyperledger Fabric 2.5', '2947', 'published, 40-thread server'],
       ['Hyperledger Besu QBFT', '750-1200', 'published'],
     ],
@@ -186,6 +206,8 @@ if (json) {
       p50_ms: at1000?.latencyMs.p50 ?? null,
       p99_ms: at1000?.latencyMs.p99 ?? null,
       view_changes: steps.reduce((sum, s) => sum + s.viewChanges, 0),
+      verifies_per_s_per_core: verifyRates.map((r) => Math.round(r)),
+      signature_ceiling_tps: Math.round(signatureCeiling()),
       view_change_causes: causes.map(({ node, view, cause }) => ({ node, view, cause })),
       steps: steps.map((s) => {
         const cpu = cpuOf(s);
