@@ -64,6 +64,7 @@ import { syntheticDataset } from './lib/provenance-entries.ts';
 import { type Granularity, makeProvenanceBlock } from './lib/provenance-workload.ts';
 import { barChart, lineChart } from './lib/svg-chart.ts';
 import { formatNumber, renderTable } from './lib/table.ts';
+import { measureVerifyRate } from './lib/verify-rate.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -757,7 +758,12 @@ function reportText(
   paper: PaperResult[],
   pipe: PipelineResult,
   net: DevnetResult | undefined,
-  conditions: { loadBefore: number[]; loadAfter: number[]; devnetError?: string | undefined },
+  conditions: {
+    loadBefore: number[];
+    loadAfter: number[];
+    verifyRates: number[];
+    devnetError?: string | undefined;
+  },
 ): string {
   const reduction = paper.map((r) => r.node_reduction_pct);
   const speedup = paper.map((r) => r.comprehensive_speedup);
@@ -768,6 +774,9 @@ function reportText(
     `Node ${process.version}, ${cpus().length} cores, ${new Date().toISOString()}${QUICK ? ', --quick' : ''}. ` +
       `Load average (1/5/15 min) ${load(conditions.loadBefore)} at the start and ${load(conditions.loadAfter)} at the end: ` +
       'the machine is shared with other work, so absolute times carry that noise; ratios are measured interleaved. ' +
+      `One core verified ${conditions.verifyRates.map((r) => f(r, 0)).join(' (start) and ')} (end) Ed25519 signatures/s; ` +
+      'a single verification checks a quorum of 3 certificate signatures, so they alone take ' +
+      `${conditions.verifyRates.map((r) => f(3e6 / r, 0)).join(' / ')} µs of it. ` +
       'Regenerate with `npm run bench:provenance` (add `--json` for a machine-readable last line).',
     '',
     '## Part A — the paper’s experiment',
@@ -893,6 +902,7 @@ function reportText(
 
 async function main(): Promise<void> {
   const loadBefore = loadavg();
+  const verifyRates = [measureVerifyRate()];
   bar.start(SIZES.length + (DEVNET ? 3 : 1), 0, { task: 'starting' });
   const paper: PaperResult[] = [];
   if (!QUICK) {
@@ -935,6 +945,10 @@ async function main(): Promise<void> {
   const figures = plots(paper);
   mkdirSync(dirname(REPORT), { recursive: true });
   for (const [name, svg] of Object.entries(figures)) writeFileSync(join(dirname(REPORT), name), svg);
+  verifyRates.push(measureVerifyRate());
+  console.log(
+    `One core verified ${verifyRates.map((r) => f(r, 0)).join(' (start) and ')} (end) Ed25519 signatures/s in this run; a single verification checks 3 of them.`,
+  );
   const summary = {
     single_verify_us_p50: net?.single_verify_us_p50 ?? null,
     comprehensive_ms_p50: net?.comprehensive_ms_p50 ?? null,
@@ -945,8 +959,9 @@ async function main(): Promise<void> {
     pipeline: pipe,
     devnet: net ?? null,
     devnet_error: devnetError ?? null,
+    verifies_per_s_per_core: verifyRates.map((r) => Math.round(r)),
   };
-  const text = reportText(paper, pipe, net, { loadBefore, loadAfter: loadavg(), devnetError });
+  const text = reportText(paper, pipe, net, { loadBefore, loadAfter: loadavg(), verifyRates, devnetError });
   writeFileSync(REPORT, `${text}\n\`\`\`json\n${JSON.stringify(summary, null, 2)}\n\`\`\`\n`);
   if (JSON_OUTPUT) console.log(JSON.stringify(summary));
 }
