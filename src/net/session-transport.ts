@@ -11,6 +11,7 @@ import { PUBLIC_KEY_BYTES, type SigningKeyPair } from '../crypto/ed25519.ts';
 import { assert, type MeridianError, ValidationError } from '../errors.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, reconnectDelayMs } from './backoff.ts';
 import type { Connector, SecureChannel } from './channel.ts';
+import { type CompressionPolicy, compressPayload, DEFAULT_COMPRESSION } from './compression.ts';
 import type { LocalIdentity } from './handshake.ts';
 import { Session, type SessionEnd } from './session.ts';
 import {
@@ -64,6 +65,11 @@ export interface TransportOptions {
   readonly pingIntervalMs?: number;
   readonly idleTimeoutMs?: number;
   readonly maxPendingHandshakes?: number;
+  /**
+   * Which outgoing payloads go compressed (`compression.ts`); `false` sends every one plain.
+   * Default `DEFAULT_COMPRESSION`. Incoming compressed frames are accepted either way.
+   */
+  readonly compression?: CompressionPolicy | false;
 }
 
 interface PeerEntry {
@@ -258,11 +264,9 @@ export class SessionTransport implements Transport {
       entry.droppedNotConnected++;
       return false;
     }
-    // Checked before encoding, so a sender spinning on a full queue costs no copies.
-    if (
-      session.canAccept(messageFrameBytes(payload)) &&
-      session.enqueueMessage(encodeMessageFrame(payload))
-    ) {
+    // Checked before encoding (at the plain size, which compression only lowers), so a sender
+    // spinning on a full queue costs no copies.
+    if (session.canAccept(messageFrameBytes(payload)) && session.enqueueMessage(this.encodeFrame(payload))) {
       return true;
     }
     entry.droppedQueueFull++;
@@ -282,11 +286,20 @@ export class SessionTransport implements Transport {
         entry.droppedQueueFull++;
         continue;
       }
-      frame ??= encodeMessageFrame(payload);
+      frame ??= this.encodeFrame(payload);
       if (session.enqueueMessage(frame)) accepted++;
       else entry.droppedQueueFull++;
     }
     return accepted;
+  }
+
+  /** The frame carrying `payload`: compressed when the policy says it is worth it. */
+  private encodeFrame(payload: Uint8Array): Uint8Array {
+    const policy = this.options.compression ?? DEFAULT_COMPRESSION;
+    const compressed = policy === false ? undefined : compressPayload(payload, policy);
+    return compressed === undefined
+      ? encodeMessageFrame(payload)
+      : encodeMessageFrame(compressed, 'deflated');
   }
 
   onMessage(handler: MessageHandler): () => void {

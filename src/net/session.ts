@@ -11,6 +11,7 @@
 import { equalBytes, toHex } from '../codec/bytes.ts';
 import { MeridianError, ValidationError } from '../errors.ts';
 import type { SecureChannel } from './channel.ts';
+import { decompressPayload } from './compression.ts';
 import { FrameDecoder, MAX_FRAME_BYTES } from './frame.ts';
 import { checkAdmitted, checkHello, type LocalIdentity, makeHello } from './handshake.ts';
 import { SendQueue } from './send-queue.ts';
@@ -24,6 +25,7 @@ import {
   MAX_GOODBYE_CODE_BYTES,
   MAX_GOODBYE_REASON_BYTES,
   MAX_HELLO_FRAME_BYTES,
+  MAX_MESSAGE_BYTES,
 } from './wire.ts';
 
 /** How long an ended stream may take to close before it is destroyed. */
@@ -293,6 +295,12 @@ export class Session {
         if (this.stateValue !== 'open') this.unexpected('message');
         this.messagesIn++;
         this.options.events.onMessage(this, envelope.payload);
+        return;
+      }
+      case 'deflated': {
+        if (this.stateValue !== 'open') this.unexpected('deflated');
+        this.messagesIn++;
+        this.options.events.onMessage(this, decompressPayload(envelope.payload, MAX_MESSAGE_BYTES));
         return;
       }
       case 'ping': {

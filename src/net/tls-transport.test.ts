@@ -8,6 +8,7 @@ import { webcrypto } from 'node:crypto';
 import { once } from 'node:events';
 import { connect as tcpConnect } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { deflateRawSync } from 'node:zlib';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,7 +21,13 @@ import type { TransportOptions } from './session-transport.ts';
 import { TlsTransport } from './tls-transport.ts';
 import type { ListenAddress, NetLogger, PeerDownEvent, RefusalEvent } from './transport.ts';
 import { sortedKeyPairs, TEST_CHAIN_ID, waitFor } from './transport-compliance.ts';
-import { decodeEnvelope, type Envelope, encodeEnvelopeFrame, MAX_HELLO_FRAME_BYTES } from './wire.ts';
+import {
+  decodeEnvelope,
+  type Envelope,
+  encodeEnvelopeFrame,
+  MAX_HELLO_FRAME_BYTES,
+  MAX_MESSAGE_BYTES,
+} from './wire.ts';
 
 interface ServerNode {
   transport: TlsTransport;
@@ -123,6 +130,14 @@ async function goodbyeCode(peer: RawPeer): Promise<string> {
 }
 
 /** A raw peer that completes the handshake, so the server reports it up. */
+/** A server admitting two peer keys, with the good one connected; the bad key is for hostile sessions. */
+async function serverWithTwoPeers() {
+  const [serverKey, goodKey, badKey] = sortedKeyPairs(3) as [SigningKeyPair, SigningKeyPair, SigningKeyPair];
+  const server = await startServer(serverKey, [serverKey.publicKey, goodKey.publicKey, badKey.publicKey]);
+  const good = await handshakenPeer(server, goodKey);
+  return { server, good, goodKey, badKey };
+}
+
 async function handshakenPeer(server: ServerNode, keyPair: SigningKeyPair): Promise<RawPeer> {
   const peer = await rawPeer(server.address, await makeNodeCertificate(keyPair));
   peer.send(makeHello(identity(keyPair), peer.binding));
@@ -257,13 +272,7 @@ describe('TlsTransport', () => {
   });
 
   it('disconnects a peer announcing an oversized or empty frame, before and after the handshake, and keeps serving others', async () => {
-    const [serverKey, goodKey, badKey] = sortedKeyPairs(3) as [
-      SigningKeyPair,
-      SigningKeyPair,
-      SigningKeyPair,
-    ];
-    const server = await startServer(serverKey, [serverKey.publicKey, goodKey.publicKey, badKey.publicKey]);
-    const good = await handshakenPeer(server, goodKey);
+    const { server, good, goodKey, badKey } = await serverWithTwoPeers();
     const badCertificate = await makeNodeCertificate(badKey);
 
     // Before the handshake only hello-sized frames are accepted.
@@ -288,6 +297,24 @@ describe('TlsTransport', () => {
     await waitFor(() => server.received.includes('unaffected'), 'the good peer message');
     expect(server.transport.send(goodKey.publicKey, utf8('reply'))).toBe(true);
     await waitFor(() => good.envelopes.some((e) => e.type === 'message'), 'the reply');
+  });
+
+  it('closes a session whose compressed frame is not DEFLATE or inflates past the limit, and serves the rest', async () => {
+    const { server, good, badKey } = await serverWithTwoPeers();
+    const text = 'anchored '.repeat(2000);
+    good.send({ type: 'deflated', payload: deflateRawSync(utf8(text)) });
+    await waitFor(() => server.received.includes(text), 'the compressed message, inflated');
+
+    const garbage = await handshakenPeer(server, badKey);
+    garbage.send({ type: 'deflated', payload: utf8('not deflate at all') });
+    expect(await goodbyeCode(garbage)).toBe('NET_BAD_COMPRESSION');
+    // 16 MiB + 1 of zeros deflate to ~16 KiB: a bomb that would inflate past any message.
+    const bomb = await handshakenPeer(server, badKey);
+    bomb.send({ type: 'deflated', payload: deflateRawSync(new Uint8Array(MAX_MESSAGE_BYTES + 1)) });
+    expect(await goodbyeCode(bomb)).toBe('NET_BAD_COMPRESSION');
+
+    good.send({ type: 'message', payload: utf8('unaffected') });
+    await waitFor(() => server.received.includes('unaffected'), 'the good peer message');
   });
 
   it('decodes frames written one byte at a time and many frames written in one chunk', async () => {

@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareBytes, equalBytes, toHex, utf8 } from '../codec/bytes.ts';
 import { generateSigningKeyPair, type SigningKeyPair } from '../crypto/ed25519.ts';
+import type { CompressionPolicy } from './compression.ts';
 import type { ListenAddress, PeerDownEvent, RefusalEvent, Transport } from './transport.ts';
 import { MAX_MESSAGE_BYTES } from './wire.ts';
 
@@ -22,6 +23,8 @@ export interface TestTransportOptions {
   readonly listenPort?: number;
   readonly maxQueueFrames?: number;
   readonly maxQueueBytes?: number;
+  /** `TransportOptions.compression` (default: the transport's default policy). */
+  readonly compression?: CompressionPolicy | false;
 }
 
 /** How a suite run makes transports; `close` releases whatever they share. */
@@ -340,13 +343,42 @@ export function runTransportComplianceSuite(
       const { nodes: pair } = await mesh(2, { maxQueueFrames: 10_000, maxQueueBytes: 64 * 1024 });
       const [sender, receiver] = pair as [TestNode, TestNode];
       let accepted = 0;
+      // Random bytes: compression (which would shrink the frames) cannot help them.
       for (let i = 0; i < 100; i++) {
-        if (!sender.transport.send(receiver.keyPair.publicKey, new Uint8Array(16 * 1024).fill(7))) break;
+        const payload = crypto.getRandomValues(new Uint8Array(16 * 1024));
+        if (!sender.transport.send(receiver.keyPair.publicKey, payload)) break;
         accepted++;
       }
       expect(accepted).toBeGreaterThan(0);
       expect(accepted).toBeLessThan(4);
       await waitFor(() => receiver.received.length === accepted, 'the accepted messages');
+    });
+
+    /** What `sender` has written to `receiver` so far, in bytes (frames included). */
+    const bytesSent = (sender: TestNode, receiver: TestNode) =>
+      sender.transport.peers().find((p) => p.id === toHex(receiver.keyPair.publicKey))?.bytesOut ?? 0;
+
+    it('sends a big compressible payload compressed and a small one plain, and delivers both as sent', async () => {
+      const { nodes: pair } = await mesh(2);
+      const [sender, receiver] = pair as [TestNode, TestNode];
+      const big = 'a block of provenance anchors '.repeat(3000);
+      const before = bytesSent(sender, receiver);
+      expect(sender.transport.send(receiver.keyPair.publicKey, utf8(big))).toBe(true);
+      expect(sender.transport.broadcast(utf8('small'))).toBe(1);
+      await waitFor(() => receiver.received.length === 2, 'both messages');
+      expect(receiver.received.map((r) => r.text)).toEqual([big, 'small']);
+      expect(bytesSent(sender, receiver) - before).toBeLessThan(big.length / 4);
+    });
+
+    it('sends every payload plain when compression is off', async () => {
+      const { nodes: pair } = await mesh(2, { compression: false });
+      const [sender, receiver] = pair as [TestNode, TestNode];
+      const big = 'a block of provenance anchors '.repeat(3000);
+      const before = bytesSent(sender, receiver);
+      sender.transport.send(receiver.keyPair.publicKey, utf8(big));
+      await waitFor(() => receiver.received.length === 1, 'the message');
+      expect(receiver.received[0]!.text).toBe(big);
+      expect(bytesSent(sender, receiver) - before).toBeGreaterThan(big.length);
     });
 
     it('rejects an oversized payload with a typed error, and keeps going after a throwing handler', async () => {

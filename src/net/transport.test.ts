@@ -15,6 +15,7 @@ runTransportComplianceSuite('TlsTransport (TLS 1.3 on 127.0.0.1)', () => ({
       listenPort: options.listenPort ?? 0,
       maxQueueFrames: options.maxQueueFrames,
       maxQueueBytes: options.maxQueueBytes,
+      compression: options.compression,
       reconnect,
     });
   },
@@ -33,6 +34,7 @@ runTransportComplianceSuite('MemoryTransport', () => {
         listenPort: options.listenPort ?? 0,
         maxQueueFrames: options.maxQueueFrames,
         maxQueueBytes: options.maxQueueBytes,
+        compression: options.compression,
         reconnect,
       });
     },

@@ -9,7 +9,7 @@ const sizesAroundRlpBoundaries = fc.oneof(
 );
 
 describe('message frames', () => {
-  it('are byte-identical to the generic envelope encoding (property)', () => {
+  it('are byte-identical to the generic envelope encoding, plain and deflated (property)', () => {
     fc.assert(
       fc.property(sizesAroundRlpBoundaries, fc.nat(255), (size, fill) => {
         const payload = new Uint8Array(size).fill(fill);
@@ -19,6 +19,14 @@ describe('message frames', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 3 }), (payload) => {
         expect(encodeMessageFrame(payload)).toEqual(encodeEnvelopeFrame({ type: 'message', payload }));
+      }),
+    );
+    fc.assert(
+      fc.property(sizesAroundRlpBoundaries, fc.nat(255), (size, fill) => {
+        const payload = new Uint8Array(size).fill(fill);
+        expect(encodeMessageFrame(payload, 'deflated')).toEqual(
+          encodeEnvelopeFrame({ type: 'deflated', payload }),
+        );
       }),
     );
   });

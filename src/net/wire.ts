@@ -8,6 +8,8 @@
  *            the peer's welcome, so neither side reports a peer that the other
  *            refused
  *   message  an opaque application payload (the transport never looks inside)
+ *   deflated a `message` whose payload is compressed with raw DEFLATE (`compression.ts`);
+ *            the receiver inflates it and delivers the payload as if it came plain
  *   ping     keepalive / round-trip probe; answered by `pong` with the same nonce
  *   goodbye  the reason a side is closing (a stable error code and a message)
  *
@@ -30,7 +32,7 @@ import { assert } from '../errors.ts';
 import { encodeFrame, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './frame.ts';
 
 /** Bumped on any incompatible change of the envelopes below. Peers must match exactly. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Longest host name (or IP literal) a peer may advertise as its listen address (DNS limit). */
 export const MAX_LISTEN_HOST_BYTES = 253;
@@ -67,19 +69,26 @@ export const EnvelopeCodec = union({
   ping: struct({ nonce: uint }),
   pong: struct({ nonce: uint }),
   goodbye: struct({ code: text(MAX_GOODBYE_CODE_BYTES), reason: text(MAX_GOODBYE_REASON_BYTES) }),
+  deflated: struct({ payload: bytes({ maxLength: MAX_MESSAGE_BYTES }) }),
 });
 
 export type Envelope = Infer<typeof EnvelopeCodec>;
 
-const MESSAGE_TAG_RLP = encodeRlpItem(utf8('message'));
+/** The envelopes that carry an application payload: plain, or compressed (`compression.ts`). */
+export type PayloadEnvelope = 'message' | 'deflated';
+
+const PAYLOAD_TAG_RLP: Record<PayloadEnvelope, Uint8Array> = {
+  message: encodeRlpItem(utf8('message')),
+  deflated: encodeRlpItem(utf8('deflated')),
+};
 
 /**
- * Exact size of the frame `encodeMessageFrame(payload)` returns, without
+ * Exact size of the frame `encodeMessageFrame(payload, kind)` returns, without
  * building it (a full queue is detected before any copy is made).
  */
-export function messageFrameBytes(payload: Uint8Array): number {
+export function messageFrameBytes(payload: Uint8Array, kind: PayloadEnvelope = 'message'): number {
   const bodyLength = rlpStringLength(payload);
-  const envelopeContentLength = MESSAGE_TAG_RLP.length + rlpHeaderLength(bodyLength) + bodyLength;
+  const envelopeContentLength = PAYLOAD_TAG_RLP[kind].length + rlpHeaderLength(bodyLength) + bodyLength;
   const frameBytes = FRAME_HEADER_BYTES + rlpHeaderLength(envelopeContentLength) + envelopeContentLength;
   assert(
     frameBytes - FRAME_HEADER_BYTES <= MAX_FRAME_BYTES,
@@ -89,19 +98,20 @@ export function messageFrameBytes(payload: Uint8Array): number {
 }
 
 /**
- * The frame of a `message` envelope, byte-identical to
- * `encodeEnvelopeFrame({ type: 'message', payload })` (a property test checks
+ * The frame of a `message` (or `deflated`) envelope, byte-identical to
+ * `encodeEnvelopeFrame({ type: kind, payload })` (a property test checks
  * it) but built in one allocation with one copy of the payload: this is the
  * hot path, and the generic encoder copies the payload three times.
  */
-export function encodeMessageFrame(payload: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(messageFrameBytes(payload));
+export function encodeMessageFrame(payload: Uint8Array, kind: PayloadEnvelope = 'message'): Uint8Array {
+  const tag = PAYLOAD_TAG_RLP[kind];
+  const frame = new Uint8Array(messageFrameBytes(payload, kind));
   const bodyLength = rlpStringLength(payload);
-  const envelopeContentLength = MESSAGE_TAG_RLP.length + rlpHeaderLength(bodyLength) + bodyLength;
+  const envelopeContentLength = tag.length + rlpHeaderLength(bodyLength) + bodyLength;
   new DataView(frame.buffer).setUint32(0, frame.length - FRAME_HEADER_BYTES, false);
   let offset = writeRlpHeader(frame, FRAME_HEADER_BYTES, envelopeContentLength, 0xc0);
-  frame.set(MESSAGE_TAG_RLP, offset);
-  offset = writeRlpHeader(frame, offset + MESSAGE_TAG_RLP.length, bodyLength, 0xc0);
+  frame.set(tag, offset);
+  offset = writeRlpHeader(frame, offset + tag.length, bodyLength, 0xc0);
   offset = writeRlpString(frame, offset, payload);
   assert(offset === frame.length, 'messageFrameBytes agrees with the encoding');
   return frame;

@@ -54,3 +54,19 @@ describe('node.json sql (off-chain records)', () => {
     }
   });
 });
+
+describe('node.json p2pCompressMinBytes (message compression)', () => {
+  it('defaults to compressing payloads of 4 KiB and more, and takes 0 for off', () => {
+    expect(load({}).p2pCompressMinBytes).toBe(4096);
+    expect(load({ p2pCompressMinBytes: 0 }).p2pCompressMinBytes).toBe(0);
+    expect(load({ p2pCompressMinBytes: 65_536 }).p2pCompressMinBytes).toBe(65_536);
+  });
+
+  it('refuses anything but a non-negative integer with CONFIG_INVALID', () => {
+    for (const p2pCompressMinBytes of [-1, 1.5, '4096', true, null]) {
+      expect(() => load({ p2pCompressMinBytes })).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID' }),
+      );
+    }
+  });
+});

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ValidationError } from '../errors.ts';
+import { DEFAULT_COMPRESSION } from '../net/compression.ts';
 import type { SqlStoreConfig } from '../store/open-sql.ts';
 
 export const MAX_CONFIG_BYTES = 64 * 1024;
@@ -22,6 +23,11 @@ export interface NodeConfig {
   /** lmdb directory for blocks, state and the consensus WAL. */
   readonly chainDir: string;
   readonly p2p: { readonly host: string; readonly port: number };
+  /**
+   * Node-to-node payloads of at least this many bytes (blocks, transaction batches, sync replies)
+   * are sent compressed with raw DEFLATE when that saves an eighth or more; 0 sends all plain.
+   */
+  readonly p2pCompressMinBytes: number;
   readonly api: { readonly host: string; readonly port: number };
   /** Built web console to serve at `/` (optional). */
   readonly consoleDir?: string;
@@ -44,6 +50,7 @@ const FIELDS = [
   'genesisFile',
   'chainDir',
   'p2p',
+  'p2pCompressMinBytes',
   'api',
   'apiRateLimitPerSecond',
   'consoleDir',
@@ -72,6 +79,13 @@ function optionalString(raw: Record<string, unknown>, field: string, path: strin
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0) bad(path, `${field} must be a non-empty string`);
   return value;
+}
+
+function compressMinBytes(value: unknown, path: string): number {
+  if (value === undefined) return DEFAULT_COMPRESSION.minBytes;
+  if (!Number.isSafeInteger(value) || (value as number) < 0)
+    bad(path, 'p2pCompressMinBytes must be a non-negative integer (0 turns compression off)');
+  return value as number;
 }
 
 function rateLimit(value: unknown, path: string): number {
@@ -147,6 +161,7 @@ export function loadNodeConfig(path: string): NodeConfig {
     genesisFile: at(required('genesisFile'))!,
     chainDir: at(required('chainDir'))!,
     p2p: endpoint(raw.p2p, path, 'p2p'),
+    p2pCompressMinBytes: compressMinBytes(raw.p2pCompressMinBytes, path),
     api: endpoint(raw.api, path, 'api'),
     ...(consoleDir ? { consoleDir } : {}),
     apiRateLimitPerSecond: rateLimit(raw.apiRateLimitPerSecond, path),

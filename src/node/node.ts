@@ -125,6 +125,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     listenHost: config.p2p.host,
     listenPort: config.p2p.port,
     allowedKeys: schedule.setFor(storedHead + 1).publicKeys,
+    compression: config.p2pCompressMinBytes === 0 ? false : { minBytes: config.p2pCompressMinBytes },
     logger,
   });
   const listen = await transport.start();
