@@ -18,7 +18,7 @@ import { BlockSync } from './block-sync.ts';
 import { ChainState } from './chain-state.ts';
 import { createLogger } from './logger.ts';
 import { serveStateOffer, serveTrieNodes } from './state-serve.ts';
-import { STATE_SYNC_MIN_GAP, StateSync } from './state-sync.ts';
+import { STATE_SYNC_MIN_GAP, StateSync, TRIE_REQUESTS_IN_FLIGHT } from './state-sync.ts';
 import { ValidatorSchedule } from './validator-schedule.ts';
 import { WalStore } from './wal-store.ts';
 import { decodeNodeMessage, type NodeMessage } from './wire.ts';
@@ -32,8 +32,14 @@ interface Peer {
   readonly tamper?: (reply: NodeMessage) => NodeMessage;
 }
 
+/** Trie-node requests a fake transport carried: how many were unanswered at once, at most. */
+interface TrieRequestStats {
+  outstanding: number;
+  maxOutstanding: number;
+}
+
 /** A transport whose peers answer from their chains through the real serving code. */
-function fakeTransport(peers: readonly Peer[], deliver: () => StateSync): Transport {
+function fakeTransport(peers: readonly Peer[], deliver: () => StateSync, stats: TrieRequestStats): Transport {
   const fake = {
     publicKey: new Uint8Array(32),
     peers: () => peers.map((p) => ({ publicKey: p.key, id: toHex(p.key), connected: true })) as never,
@@ -43,14 +49,20 @@ function fakeTransport(peers: readonly Peer[], deliver: () => StateSync): Transp
         send(_: unknown, reply: Uint8Array) {
           let message = decodeNodeMessage(reply);
           if (peer.tamper) message = peer.tamper(message);
-          queueMicrotask(() => deliver().handleReply(peer.key, message as never));
+          queueMicrotask(() => {
+            if (message.type === 'trieNodes') stats.outstanding--;
+            deliver().handleReply(peer.key, message as never);
+          });
           return true;
         },
       } as unknown as Transport;
       const stores = { nodes: peer.chain.nodes, meta: peer.chain.meta };
       const request = decodeNodeMessage(payload);
       if (request.type === 'stateOfferRequest') serveStateOffer(answer, stores, to, request);
-      if (request.type === 'trieNodesRequest') serveTrieNodes(answer, stores, to, request);
+      if (request.type === 'trieNodesRequest') {
+        stats.maxOutstanding = Math.max(stats.maxOutstanding, ++stats.outstanding);
+        serveTrieNodes(answer, stores, to, request);
+      }
       if (request.type === 'syncRequest')
         new BlockSync(answer, peer.chain.blocks, logger).handleRequest(to, request);
       return true;
@@ -75,12 +87,14 @@ async function freshNode(source: TestChain, peers: readonly Omit<Peer, 'chain'>[
   const wal = WalStore.open(prefixedKv(kv, utf8('w/')));
   const schedule = ValidatorSchedule.open(prefixedKv(kv, utf8('v/')), source.genesis.validators);
   let sync: StateSync | undefined;
+  const trieRequests: TrieRequestStats = { outstanding: 0, maxOutstanding: 0 };
   const transport = fakeTransport(
     peers.map((p) => ({ ...p, chain: source })),
     () => sync!,
+    trieRequests,
   );
   sync = new StateSync({ transport, blocks, stores, wal, schedule, genesis: source.genesis, logger });
-  return { sync, blocks, stores, wal, kv };
+  return { sync, blocks, stores, wal, kv, trieRequests };
 }
 
 async function longChain(): Promise<{ chain: TestChain; anchoredAt: number }> {
@@ -132,6 +146,34 @@ describe('StateSync', () => {
     const reputation = node.wal.records.filter((r) => r.type === 'reputation');
     expect(reputation.map((r) => r.snapshot.height)).toEqual([offered]);
   });
+
+  it(`keeps several (at most ${TRIE_REQUESTS_IN_FLIGHT}) trie-node requests in flight on a big state, and installs all of it`, async () => {
+    const chain = await createTestChain({ modules: [kvModule] });
+    for (let b = 0; b < 8; b++)
+      await chain.commit(
+        Array.from({ length: 500 }, (_, i) => ({
+          kind: 'kv.put',
+          payload: { key: `big/${b}/${i}`, value: 'v' },
+        })),
+      );
+    for (let i = 0; i < STATE_SYNC_MIN_GAP; i++)
+      await chain.commit([{ kind: 'kv.put', payload: { key: `small/${i}`, value: 'v' } }]);
+    await chain.state.statesWritten();
+    const node = await freshNode(chain, [{ key: new Uint8Array(32).fill(5) }]);
+    const installed = (await node.sync.run())!;
+    expect(installed).toBeGreaterThanOrEqual(STATE_SYNC_MIN_GAP);
+    expect(node.trieRequests.maxOutstanding).toBeGreaterThan(1);
+    expect(node.trieRequests.maxOutstanding).toBeLessThanOrEqual(TRIE_REQUESTS_IN_FLIGHT);
+    const root = node.blocks.headerAt(installed)!.stateRoot;
+    const mine = [...MerklePatriciaTrie.open(node.stores.nodes, root).entries()].map(
+      ([k, v]) => toHex(k) + toHex(v),
+    );
+    const theirs = [...MerklePatriciaTrie.open(chain.nodes, root).entries()].map(
+      ([k, v]) => toHex(k) + toHex(v),
+    );
+    expect(mine.length).toBeGreaterThan(4_000);
+    expect(mine).toEqual(theirs);
+  }, 60_000);
 
   it('stays with block replay when no peer is far enough ahead or every peer lies', async () => {
     const { chain } = await longChain();

@@ -12,8 +12,9 @@
  *    the checked receipts announce, as execution would);
  * 2. downloads the world state at that height node by node (`TrieSync`: each
  *    node checked against its hash, so the state is the one the certified
- *    header commits to), and the provenance tries and world states of the
- *    blocks that anchor provenance (what provenance proofs are made from);
+ *    header commits to; `TRIE_REQUESTS_IN_FLIGHT` requests out at once), and
+ *    the provenance tries and world states of the blocks that anchor
+ *    provenance (what provenance proofs are made from);
  * 3. writes the reputation record at that height to the WAL (the primary
  *    rotation follows from the headers alone) and marks the state written, so
  *    `ChainState.open` starts there with nothing to re-execute.
@@ -53,11 +54,21 @@ export const STATE_OFFER_WAIT_MS = 3_000;
 const REPLY_TIMEOUT_MS = 5_000;
 /** Unanswered or useless requests in a row, per peer, before the sync gives up. */
 const FAILURES_PER_PEER = 3;
+/** Trie-node requests out at once while a trie downloads (each for up to `MAX_TRIE_NODES_PER_REQUEST` nodes). */
+export const TRIE_REQUESTS_IN_FLIGHT = 4;
+/** Fewer wanted nodes than this go in one request rather than being split over several. */
+const MIN_TRIE_NODES_PER_REQUEST = 32;
 /** Progress is logged at most this often. */
 const PROGRESS_EVERY_MS = 2_000;
 
 type Reply = Extract<NodeMessage, { type: 'stateOffer' | 'syncReply' | 'trieNodes' }>;
 type SyncedBlock = Extract<NodeMessage, { type: 'syncReply' }>['blocks'][number];
+/** A trie-node request's answer (undefined: none in time), with what it asked for. */
+interface TrieAnswer {
+  readonly request: number;
+  readonly hashes: readonly Uint8Array[];
+  readonly reply: Reply | undefined;
+}
 
 export interface StateSyncDeps {
   readonly transport: Transport;
@@ -224,24 +235,53 @@ export class StateSync {
     return true;
   }
 
-  /** Downloads the trie under `root` into the node store (nothing to do when it is there). */
+  /**
+   * Downloads the trie under `root` into the node store (nothing to do when it is there).
+   * `TRIE_REQUESTS_IN_FLIGHT` requests for different nodes are out at once, so the peers serve
+   * while this node checks and writes what came before; answers are taken one at a time, each
+   * checked, delivered and flushed before the next (the `TrieSync` contract).
+   */
   async #fetchTrie(root: Uint8Array, peers: readonly Uint8Array[]): Promise<boolean> {
     const sync = new TrieSync(this.deps.stores.nodes, root);
     const retry = new PeerRotation(peers);
+    /** Hex hashes some request in flight asks for. */
+    const asked = new Set<string>();
+    const inFlight = new Map<number, Promise<TrieAnswer>>();
+    let nextRequest = 0;
     while (!sync.done) {
-      const hashes = sync.wanted(MAX_TRIE_NODES_PER_REQUEST);
-      let accepted = 0;
-      if (hashes.length > 0) {
-        const reply = await this.#ask(retry.peer, (requestId) => ({
-          type: 'trieNodesRequest',
-          requestId,
-          hashes,
-        }));
-        if (reply?.type === 'trieNodes') {
-          for (const node of reply.nodes) if (node.length > 0 && sync.deliver(node)) accepted++;
-        }
-        if (!retry.outcome(accepted > 0)) return this.#gaveUp('trie nodes', toHex(root));
+      // What nobody is asked for yet, spread over the free request slots (a depth-first walk keeps
+      // the wanted set small, so requests are split rather than waiting to fill up).
+      const slots = TRIE_REQUESTS_IN_FLIGHT - inFlight.size;
+      const unasked = sync
+        .wanted(slots * MAX_TRIE_NODES_PER_REQUEST + asked.size)
+        .filter((hash) => !asked.has(toHex(hash)))
+        .slice(0, slots * MAX_TRIE_NODES_PER_REQUEST);
+      const perRequest = Math.max(MIN_TRIE_NODES_PER_REQUEST, Math.ceil(unasked.length / slots));
+      for (let start = 0; start < unasked.length; start += perRequest) {
+        const hashes = unasked.slice(start, start + perRequest);
+        for (const hash of hashes) asked.add(toHex(hash));
+        const request = nextRequest++;
+        const peer = retry.peer;
+        const answer = this.#ask(peer, (requestId) => ({ type: 'trieNodesRequest', requestId, hashes }));
+        inFlight.set(
+          request,
+          answer.then((reply) => ({ request, hashes, reply })),
+        );
       }
+      if (inFlight.size === 0) {
+        // Nothing left to ask for: what completed is flushed, and that finishes the trie.
+        await sync.flush();
+        if (!sync.done) return this.#gaveUp('trie nodes', toHex(root));
+        break;
+      }
+      const { request, hashes, reply } = await Promise.race(inFlight.values());
+      inFlight.delete(request);
+      for (const hash of hashes) asked.delete(toHex(hash));
+      let accepted = 0;
+      if (reply?.type === 'trieNodes') {
+        for (const node of reply.nodes) if (node.length > 0 && sync.deliver(node)) accepted++;
+      }
+      if (!retry.outcome(accepted > 0)) return this.#gaveUp('trie nodes', toHex(root));
       await sync.flush();
       this.#progress({ trieNodes: sync.received, root: toHex(root) });
     }
