@@ -123,6 +123,28 @@ export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
+/**
+ * Length in bytes of `text`'s UTF-8 encoding (= `utf8(text).length`, a lone surrogate counting as
+ * the 3 bytes of U+FFFD, as TextEncoder writes it), without encoding it: size limits are checked
+ * on every payload field.
+ */
+export function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) {
+      length += 1;
+    } else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      length += 2; // a surrogate pair: 2 code units, 4 bytes
+      i++;
+    } else {
+      length += 2;
+    }
+  }
+  return length;
+}
+
 /** Decodes UTF-8, rejecting invalid sequences with `DecodeError` (code `BAD_UTF8`). */
 export function fromUtf8(bytes: Uint8Array, what = 'text'): string {
   try {

@@ -2,7 +2,7 @@ import { RLP } from '@ethereumjs/rlp';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../errors.ts';
-import { bytesKey, compareBytes, fromHex, toHex, utf8 } from './bytes.ts';
+import { bytesKey, compareBytes, fromHex, toHex, utf8, utf8Length } from './bytes.ts';
 import { canonicalJson, hashRecord } from './canonical-json.ts';
 import { decodeRlpItem, encodeRlpItem, type RlpItem, rlpListItemAt, rlpListLength } from './rlp.ts';
 import {
@@ -256,5 +256,17 @@ describe('utf8 and bytesKey', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('utf8Length', () => {
+  it('is the length of the UTF-8 encoding, for any string, lone surrogates included (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' })), (text) => {
+        expect(utf8Length(text)).toBe(new TextEncoder().encode(text).length);
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(utf8Length('a\u00e9\u20ac\u{1f600}\ud800x')).toBe(1 + 2 + 3 + 4 + 3 + 1);
   });
 });

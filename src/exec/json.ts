@@ -1,5 +1,5 @@
 /** A bounded, validating parser for JSON payloads, and narrowing helpers. */
-import { fromUtf8 } from '../codec/bytes.ts';
+import { fromUtf8, utf8Length } from '../codec/bytes.ts';
 import type { JsonValue } from '../codec/json.ts';
 import { ValidationError } from '../errors.ts';
 
@@ -36,7 +36,7 @@ export function expectString(obj: { [key: string]: JsonValue }, field: string, m
   const value = obj[field];
   if (typeof value !== 'string')
     throw new ValidationError('PAYLOAD_INVALID', `field "${field}" must be a string`);
-  if (value.length === 0 || new TextEncoder().encode(value).length > maxLength) {
+  if (value.length === 0 || utf8Length(value) > maxLength) {
     throw new ValidationError('PAYLOAD_INVALID', `field "${field}" must be 1 to ${maxLength} bytes`);
   }
   return value;

@@ -15,6 +15,7 @@
  * | enableContract          | name                                     | contract.enable                      |
  * | setParameters           | parameters: { maxBatchCount?, ... }      | governance: parameters + event       |
  */
+import { utf8Length } from '../../codec/bytes.ts';
 import type { JsonValue } from '../../codec/json.ts';
 import { isContractName } from '../../contracts/boundary.ts';
 import { ValidationError } from '../../errors.ts';
@@ -84,10 +85,7 @@ export function parseAction(raw: unknown): ProposalAction {
     case 'suspendOrganization': {
       fields(raw, ['type', 'id', 'reason']);
       const reason = raw.reason;
-      if (
-        reason !== undefined &&
-        (typeof reason !== 'string' || new TextEncoder().encode(reason).length > MAX_REASON_BYTES)
-      )
+      if (reason !== undefined && (typeof reason !== 'string' || utf8Length(reason) > MAX_REASON_BYTES))
         bad(`reason must be text of at most ${MAX_REASON_BYTES} bytes`);
       return { type, id: checkOrganizationId(raw.id), ...(reason === undefined ? {} : { reason }) };
     }
@@ -125,7 +123,7 @@ export function summarize(action: ProposalAction): JsonValue {
         type: action.type,
         name: action.name,
         codeHash: action.codeHash,
-        codeBytes: new TextEncoder().encode(action.code).length,
+        codeBytes: utf8Length(action.code),
       };
     case 'admitOrganization': {
       const { id, name, roles, admin } = action.organization;

@@ -5,7 +5,7 @@
  * overwrite or delete it (`kv.del {key}`). State: `kv/<key>` -> canonical JSON
  * `{ value, owner, height }`.
  */
-import { utf8 } from '../../codec/bytes.ts';
+import { fromUtf8, utf8 } from '../../codec/bytes.ts';
 import { canonicalJson } from '../../codec/canonical-json.ts';
 import { ValidationError } from '../../errors.ts';
 import { expectObject, expectString, type JsonValue, parseJsonPayload } from '../../exec/json.ts';
@@ -26,7 +26,7 @@ export function kvStateKey(key: string): Uint8Array {
 
 function readEntry(call: ModuleCall, key: string): KvEntry | undefined {
   const raw = call.state.get(kvStateKey(key));
-  return raw ? (JSON.parse(new TextDecoder().decode(raw)) as KvEntry) : undefined;
+  return raw ? (JSON.parse(fromUtf8(raw)) as KvEntry) : undefined;
 }
 
 function requireOwner(call: ModuleCall, key: string, existing: KvEntry): void {
@@ -44,7 +44,7 @@ export const kvModule: Module = {
     get(context, params) {
       const key = expectString(expectObject(params, 'params'), 'key', KV_MAX_KEY_BYTES);
       const raw = context.get(kvStateKey(key));
-      return raw ? (JSON.parse(new TextDecoder().decode(raw)) as JsonValue) : null;
+      return raw ? (JSON.parse(fromUtf8(raw)) as JsonValue) : null;
     },
   },
   execute(call, method, payload): JsonValue {

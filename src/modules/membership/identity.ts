@@ -15,7 +15,7 @@
  *   An organisation's admin can hand its members only roles the organisation
  *   holds, so no organisation can make itself the planning agency.
  */
-import { fromHexFixed, toHex } from '../../codec/bytes.ts';
+import { fromHexFixed, toHex, utf8Length } from '../../codec/bytes.ts';
 import { ValidationError } from '../../errors.ts';
 
 /** Organisation ids: lowercase words joined by `-`, like contract names. */
@@ -59,10 +59,6 @@ function bad(code: string, message: string, hint?: string): never {
   throw new ValidationError(code, message, hint === undefined ? {} : { hint });
 }
 
-function byteLength(text: string): number {
-  return new TextEncoder().encode(text).length;
-}
-
 export function checkOrganizationId(id: unknown, what = 'organization id'): string {
   if (typeof id !== 'string' || !ORGANIZATION_ID_PATTERN.test(id) || id.length > MAX_ORGANIZATION_ID_BYTES) {
     bad(
@@ -74,7 +70,7 @@ export function checkOrganizationId(id: unknown, what = 'organization id'): stri
 }
 
 export function checkDisplayName(name: unknown, what = 'name'): string {
-  if (typeof name !== 'string' || name.trim().length === 0 || byteLength(name) > MAX_DISPLAY_NAME_BYTES) {
+  if (typeof name !== 'string' || name.trim().length === 0 || utf8Length(name) > MAX_DISPLAY_NAME_BYTES) {
     bad('BAD_NAME', `${what} must be 1-${MAX_DISPLAY_NAME_BYTES} bytes of text`);
   }
   return name;
@@ -105,7 +101,7 @@ export function checkRoleList(roles: unknown, what = 'roles'): string[] {
   if (!Array.isArray(roles) || roles.length > MAX_ROLES_PER_HOLDER)
     bad('BAD_ROLES', `${what} must be a list of at most ${MAX_ROLES_PER_HOLDER} roles`);
   for (const role of roles) {
-    if (typeof role !== 'string' || !ROLE_PATTERN.test(role) || byteLength(role) > MAX_ROLE_BYTES) {
+    if (typeof role !== 'string' || !ROLE_PATTERN.test(role) || utf8Length(role) > MAX_ROLE_BYTES) {
       bad(
         'BAD_ROLES',
         `${what} holds "${String(role)}": a role is lowercase words, optionally "scope:name", at most ${MAX_ROLE_BYTES} bytes`,
@@ -160,7 +156,7 @@ export function checkMemberRoles(
 
 /** Checks a node's advertised address. */
 export function checkNodeAddress(host: unknown, port: unknown): { host: string; port: number } {
-  if (typeof host !== 'string' || host.length === 0 || byteLength(host) > MAX_HOST_BYTES)
+  if (typeof host !== 'string' || host.length === 0 || utf8Length(host) > MAX_HOST_BYTES)
     bad('BAD_NODE_ADDRESS', 'a node needs a host name or address');
   if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65_535)
     bad('BAD_NODE_ADDRESS', 'a node needs a port from 1 to 65535');
