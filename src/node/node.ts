@@ -48,7 +48,6 @@ import { NodeMetrics } from './metrics.ts';
 import { NetworkAdmission } from './network-admission.ts';
 import { NodeApiImpl } from './node-api-impl.ts';
 import { defaultSqlConfig, provenanceServiceFor } from './provenance-service.ts';
-import { waitForValidators } from './startup-peers.ts';
 import { serveStateOffer, serveTrieNodes } from './state-serve.ts';
 import { StateSync } from './state-sync.ts';
 import { TxAdmission } from './tx-admission.ts';
@@ -130,7 +129,6 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     logger,
   });
   const listen = await transport.start();
-  const transportStartedAtMs = Date.now();
   const network = new NetworkAdmission(transport, schedule, identity.signing.publicKey, logger);
   network.refresh(storedHead, ChainState.writtenState(blocks, stateStores));
   const sync = new BlockSync(transport, blocks, logger);
@@ -287,13 +285,6 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
   );
   admission = txAdmission;
 
-  // Consensus messages are ignored until the driver exists, so none reaches the core before its start.
-  await waitForValidators(
-    transport,
-    schedule.setFor(head.height + 1).publicKeys,
-    identity.signing.publicKey,
-    transportStartedAtMs,
-  );
   driver = new ConsensusDriver({
     replica,
     wal,
