@@ -56,6 +56,9 @@ import { ValidatorSchedule } from './validator-schedule.ts';
 import { WalStore } from './wal-store.ts';
 import { decodeNodeMessage, type NodeMessage } from './wire.ts';
 
+/** A backup's first primary timeout after start is this many heartbeat timeouts longer. */
+const STARTUP_GRACE_TIMEOUTS = 2;
+
 export interface RunningNode {
   readonly name: string;
   readonly publicKey: Uint8Array;
@@ -263,6 +266,9 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
     },
     transactionsRoot,
     parameters: genesis.parameters,
+    // Validators started together (the devnet on 2 busy cores) come up seconds apart; a view-0
+    // primary that is still loading is late, not silent.
+    startupGraceMs: STARTUP_GRACE_TIMEOUTS * genesis.parameters.heartbeatTimeoutMs,
   };
   const recentHeaders: BlockHeader[] = [];
   for (let h = Math.max(0, head.height - 2 * genesis.parameters.checkpointInterval); h <= head.height; h++) {

@@ -208,13 +208,14 @@ export class NormalCase {
     }
   }
 
-  armViewTimers(): void {
+  /** `graceMs` lengthens a backup's primary timeout this once (see `ReplicaConfig.startupGraceMs`). */
+  armViewTimers(graceMs = 0): void {
     if (this.isPrimary) {
       this.out.cancelTimer('primaryTimeout');
       this.out.setTimer('heartbeat', this.config.parameters.heartbeatIntervalMs);
     } else {
       this.out.cancelTimer('heartbeat');
-      this.out.setTimer('primaryTimeout', this.config.parameters.heartbeatTimeoutMs);
+      this.out.setTimer('primaryTimeout', this.config.parameters.heartbeatTimeoutMs + graceMs);
     }
   }
 

@@ -122,6 +122,41 @@ describe('Replica driver contract', () => {
     expect(outputs.some((o) => o.type === 'setTimer' && o.name === 'heartbeat')).toBe(false);
   });
 
+  it('a backup waits startupGraceMs longer on its first primary timeout only', () => {
+    const c = new Cluster(
+      { nodes: 4, seed: 1, parameters: SIM_PARAMETERS },
+      { send: () => {}, timerSet: () => {} },
+    );
+    const backup = createReplica({ ...c.configs[2]!, startupGraceMs: 700 });
+    expect(backup.step({ type: 'start' })).toContainEqual({
+      type: 'setTimer',
+      name: 'primaryTimeout',
+      ms: SIM_PARAMETERS.heartbeatTimeoutMs + 700,
+    });
+    const primary = c.configs[0]!;
+    const body = { type: 'heartbeat' as const, view: 0, height: 0 };
+    const heartbeat: ConsensusMessage = {
+      body,
+      signer: 0,
+      signature: primary.sign(signingBytes(primary.chainId, body)),
+    };
+    expect(backup.step({ type: 'message', message: heartbeat })).toContainEqual({
+      type: 'setTimer',
+      name: 'primaryTimeout',
+      ms: SIM_PARAMETERS.heartbeatTimeoutMs,
+    });
+  });
+
+  it('refuses a negative startupGraceMs', () => {
+    const c = new Cluster(
+      { nodes: 4, seed: 1, parameters: SIM_PARAMETERS },
+      { send: () => {}, timerSet: () => {} },
+    );
+    expect(errorCode(() => createReplica({ ...c.configs[2]!, startupGraceMs: -1 }))).toBe(
+      'CONSENSUS_CONFIG_INVALID',
+    );
+  });
+
   it("a backup re-arms its heartbeat timeout on the primary's votes, not on other validators'", () => {
     const c = new Cluster(
       { nodes: 4, seed: 1, parameters: SIM_PARAMETERS },

@@ -264,7 +264,7 @@ export class Replica {
       this.viewChanger.resume();
       return;
     }
-    this.normal.armViewTimers();
+    this.normal.armViewTimers(this.config.startupGraceMs ?? 0);
     const stable = this.checkpoints.stable.height;
     if (stable > this.ledger.height) this.catchUp.request(stable, [], this.ledger.height);
   }

@@ -128,6 +128,12 @@ export interface ReplicaConfig {
   readonly parameters: ConsensusParameters;
   /** Period of STATUS anti-entropy messages. Default: `heartbeatTimeoutMs`. */
   readonly statusIntervalMs?: number;
+  /**
+   * Extra wait on a backup's first primary timeout after `start`: validators started together
+   * come up and connect over a few seconds, and a primary that is merely late is not silent.
+   * Later timeouts are plain `heartbeatTimeoutMs`. Default 0.
+   */
+  readonly startupGraceMs?: number;
   /** Cap on the view-change back-off exponent (timeout = viewChangeTimeoutMs * 2^k). Default 4. */
   readonly maxViewChangeBackoff?: number;
   readonly unsafeTesting?: UnsafeTestingFlags;

@@ -32,6 +32,8 @@ export function validateConfig(config: ReplicaConfig): void {
     bad(`maxBatchBytes must be 1..${MAX_BATCH_BYTES}`);
   if (p.heartbeatTimeoutMs <= p.heartbeatIntervalMs)
     bad('heartbeatTimeoutMs must exceed heartbeatIntervalMs');
+  const grace = config.startupGraceMs ?? 0;
+  if (!Number.isFinite(grace) || grace < 0) bad('startupGraceMs must be a finite number >= 0');
 }
 
 /**

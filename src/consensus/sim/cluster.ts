@@ -70,6 +70,8 @@ export interface ClusterOptions {
   /** Encode and decode every message (exercises the codec; slower). */
   readonly wire?: boolean;
   readonly statusIntervalMs?: number;
+  /** Passed to every replica (see `ReplicaConfig.startupGraceMs`). */
+  readonly startupGraceMs?: number;
   /** Most blocks in one state-transfer answer. */
   readonly transferBatch?: number;
   /** Only the first this many nodes are validators at genesis (the rest are observers). Default: all. */
@@ -140,6 +142,7 @@ export class Cluster {
         transactionsRoot: simTransactionsRoot,
         parameters: options.parameters,
         ...(options.statusIntervalMs === undefined ? {} : { statusIntervalMs: options.statusIntervalMs }),
+        ...(options.startupGraceMs === undefined ? {} : { startupGraceMs: options.startupGraceMs }),
         ...(options.unsafe === undefined ? {} : { unsafeTesting: options.unsafe }),
       };
       this.configs.push(config);

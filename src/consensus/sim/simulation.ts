@@ -223,12 +223,16 @@ export function runSimulation(options: SimulationOptions): SimulationResult {
     ...options.parameters,
   };
   const log = options.trace ? (line: string) => trace.push(line) : undefined;
+  // Half the runs give every (re)started backup a longer first primary timeout, as the node does.
+  const gracePrng = prng.fork(6);
+  const startupGraceMs = gracePrng.chance(0.5) ? 0 : gracePrng.range(0, 2 * parameters.heartbeatTimeoutMs);
 
   const cluster: Cluster = new Cluster(
     {
       nodes: options.nodes,
       seed: options.seed,
       parameters,
+      startupGraceMs,
       ...(options.unsafe ? { unsafe: options.unsafe } : {}),
       ...(options.realCrypto ? { realCrypto: true } : {}),
       ...(options.wire ? { wire: true } : {}),
