@@ -132,8 +132,8 @@ const BIN = resolve(import.meta.dirname, '../../bin/meridian.js');
  *   grows by at most ~100 MiB.
  * - Garbage collection on the main thread only: with four validators and a client on 2 cores, GC
  *   helper threads only compete with the other validators for the same cores. Measured at
- *   1,000 tx/s over 9 alternating pairs of devnets: CPU per transaction ~3-4% lower, p50 and p99
- *   commit latency lower in 7 pairs (e.g. p50 281 → 143 ms, p99 3,391 → 1,191 ms). The price:
+ *   1,000 tx/s over 8 alternating pairs of devnets: CPU per transaction ~3% lower, p50 and p99
+ *   commit latency each lower in 6 pairs (e.g. p50 281 → 143 ms, p99 3,391 → 1,191 ms). The price:
  *   each pause is longer (p99 pause ~72 instead of ~52 ms, the longest 127 ms), far below the
  *   1 s heartbeat timeout. A validator alone on its machine should keep V8's parallel GC.
  */
