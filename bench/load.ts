@@ -22,7 +22,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { decryptKeyFile, parseKeyFile } from '../src/crypto/keyfile.ts';
-import { type LoadResult, runLoad } from '../src/loadgen/load-generator.ts';
+import { type LoadOptions, type LoadResult, runLoad } from '../src/loadgen/load-generator.ts';
 import { freePortBlock } from '../src/net/free-ports.ts';
 import { launchDevnet } from '../src/node/devnet.ts';
 import { processCpuMs } from './lib/process-cpu.ts';
@@ -93,42 +93,45 @@ const admin = {
   keyPair: (await decryptKeyFile(adminFile, readFileSync(passphraseFile, 'utf8'))).signing,
   organization: 'org-0',
 };
+/** Offers `rate` tx/s for `seconds` behind a progress bar labelled `label`. */
+async function offer(
+  label: string,
+  rate: number,
+  seconds: number,
+  options: Pick<LoadOptions, 'drainTimeoutMs' | 'nodesCpuMs'> = {},
+): Promise<LoadResult> {
+  const bar = new SingleBar({
+    format: `${label} |{bar}| {value}/{total} s · committed {committed}`,
+    stream: process.stderr,
+  });
+  bar.start(seconds, 0, { committed: 0 });
+  try {
+    return await runLoad({
+      nodes,
+      ratePerSecond: rate,
+      durationSeconds: seconds,
+      admin,
+      ...options,
+      onProgress: (p) =>
+        bar.update(Math.min(seconds, Math.floor(p.elapsedSeconds)), { committed: p.committed }),
+    });
+  } finally {
+    bar.stop();
+  }
+}
+
 const steps: LoadResult[] = [];
 let causes: ViewChangeCause[] = [];
 try {
   // Warm-up, not measured: connections, caches, and V8 optimising the validators' code. Profiled
   // with perf at 300 tx/s, TurboFan compilation took 16% of a validator's CPU in the first 10 s of
   // load, 9% after 20 s, 4% after 40 s and 3% after 70 s; a long-running validator is past it.
-  const bar = new SingleBar({
-    format: `warm-up ${WARM_UP_RATE} tx/s |{bar}| {value}/{total} s`,
-    stream: process.stderr,
-  });
-  bar.start(warmUpSeconds, 0);
-  await runLoad({
-    nodes,
-    ratePerSecond: WARM_UP_RATE,
-    durationSeconds: warmUpSeconds,
-    admin,
-    onProgress: (p) => bar.update(Math.min(warmUpSeconds, Math.floor(p.elapsedSeconds))),
-  });
-  bar.stop();
+  await offer(`warm-up ${WARM_UP_RATE} tx/s`, WARM_UP_RATE, warmUpSeconds);
   for (const rate of rates) {
-    const bar = new SingleBar({
-      format: `${String(rate).padStart(5)} tx/s |{bar}| {value}/{total} s · committed {committed}`,
-      stream: process.stderr,
-    });
-    bar.start(stepSeconds, 0, { committed: 0 });
-    const result = await runLoad({
-      nodes,
-      ratePerSecond: rate,
-      durationSeconds: stepSeconds,
-      admin,
+    const result = await offer(`${String(rate).padStart(5)} tx/s`, rate, stepSeconds, {
       drainTimeoutMs: 10_000,
       nodesCpuMs: validatorsCpuMs,
-      onProgress: (p) =>
-        bar.update(Math.min(stepSeconds, Math.floor(p.elapsedSeconds)), { committed: p.committed }),
     });
-    bar.stop();
     steps.push(result);
     // Past the first rate that is not sustained the ramp stops, except that 1,000 tx/s is always
     // measured: its p50/p99 are the reported latency figures.

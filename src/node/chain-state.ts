@@ -136,9 +136,9 @@ export class ChainState {
   ): Promise<ChainState> {
     const head = blocks.height;
     assert(head !== undefined, 'chain state needs a block store with at least genesis');
-    // Stores written before the interval existed hold every committed state: the head's is there.
-    const written = ChainState.writtenHeight(stores.meta) ?? head;
-    let state = MerklePatriciaTrie.open(stores.nodes, blocks.headerAt(written)!.stateRoot);
+    const start = ChainState.writtenState(blocks, stores);
+    const written = start.height;
+    let state = start.state;
     const replayed = new Map<number, MerklePatriciaTrie>();
     const certified = certifiedEnvironment(env);
     for (let height = written + 1; height <= head; height++) {
@@ -166,10 +166,17 @@ export class ChainState {
     await meta.put(WRITTEN_HEIGHT_KEY, encodeRlpItem(uint.encode(height)));
   }
 
-  /** The last world state written to the node store (what a node has before it opens its chain state). */
-  static writtenState(blocks: BlockStore, stores: StateStores): MerklePatriciaTrie {
-    const written = ChainState.writtenHeight(stores.meta) ?? blocks.height!;
-    return MerklePatriciaTrie.open(stores.nodes, blocks.headerAt(written)!.stateRoot);
+  /**
+   * The last world state written to the node store and its height (what a node has before it opens
+   * its chain state). Stores written before the write interval existed hold every committed state:
+   * the head's is there.
+   */
+  static writtenState(
+    blocks: BlockStore,
+    stores: StateStores,
+  ): { height: number; state: MerklePatriciaTrie } {
+    const height = ChainState.writtenHeight(stores.meta) ?? blocks.height!;
+    return { height, state: MerklePatriciaTrie.open(stores.nodes, blocks.headerAt(height)!.stateRoot) };
   }
 
   /** The height of the last world state written to the node store (undefined before genesis). */

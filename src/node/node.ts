@@ -133,7 +133,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
   });
   const listen = await transport.start();
   const network = new NetworkAdmission(transport, schedule, identity.signing.publicKey, logger);
-  network.refresh(storedHead, ChainState.writtenState(blocks, stateStores));
+  network.refresh(storedHead, ChainState.writtenState(blocks, stateStores).state);
   const sync = new BlockSync(transport, blocks, logger);
   const stateSync = new StateSync({ transport, blocks, stores: stateStores, wal, schedule, genesis, logger });
   let driver: ConsensusDriver | undefined;
