@@ -10,7 +10,9 @@
 import type { GenesisValidator } from '../chain/genesis.ts';
 import { equalBytes, fromHexFixed } from '../codec/bytes.ts';
 import type { StateReader } from '../exec/overlay.ts';
-import { admittedNodes } from '../modules/membership/nodes.ts';
+import type { Receipt } from '../exec/receipt.ts';
+import { type AdmittedNode, admittedNodes } from '../modules/membership/nodes.ts';
+import { MEMBERSHIP_MODULE } from '../modules/membership/records.ts';
 import type { Transport } from '../net/transport.ts';
 import type { Logger } from './logger.ts';
 import type { ValidatorSchedule } from './validator-schedule.ts';
@@ -18,6 +20,8 @@ import type { ValidatorSchedule } from './validator-schedule.ts';
 export class NetworkAdmission {
   #allowedSignature = '';
   #peersSignature = '';
+  /** The admitted nodes as of the last read of the registry; only membership calls change them. */
+  #nodes: readonly AdmittedNode[] = [];
 
   constructor(
     private readonly transport: Transport,
@@ -29,12 +33,29 @@ export class NetworkAdmission {
   /**
    * Recomputes the allow-list and the peers to dial (validators, and admitted
    * nodes at the address they registered: every pair must know each other's
-   * address, since only the lower key of a pair dials); tells the transport
-   * only what changed.
+   * address, since only the lower key of a pair dials) from the registry in
+   * `headState`; tells the transport only what changed.
    */
   refresh(headHeight: number, headState: StateReader): void {
+    this.#nodes = admittedNodes(headState);
+    this.#apply(headHeight);
+  }
+
+  /**
+   * The same after committing a block whose receipts are `receipts`: reads the
+   * registry again only if the block made a membership call (every change to
+   * it emits a membership event; a failed call writes nothing). Reading it costs
+   * several trie lookups per node, too much to repeat for every block.
+   */
+  afterBlock(headHeight: number, headState: StateReader, receipts: readonly Receipt[]): void {
+    const touched = receipts.some((r) => r.events.some((e) => e.module === MEMBERSHIP_MODULE));
+    if (touched) this.#nodes = admittedNodes(headState);
+    this.#apply(headHeight);
+  }
+
+  #apply(headHeight: number): void {
     const validators = this.#relevantValidators(headHeight);
-    const nodes = admittedNodes(headState);
+    const nodes = this.#nodes;
     const allowed = new Map<string, Uint8Array>();
     for (const v of validators) allowed.set(v.publicKey, fromHexFixed(v.publicKey, 32));
     for (const node of nodes) allowed.set(node.publicKey, fromHexFixed(node.publicKey, 32));

@@ -312,7 +312,7 @@ export async function startNode(config: NodeConfig, options: { logger?: Logger }
           { first: true },
         );
       }
-      network.refresh(height, chain.headState);
+      network.afterBlock(height, chain.headState, committed.executed.receipts);
       const now = Date.now();
       metrics.height.set(committed.block.header.height);
       metrics.recordCommit(committed.block.txs.length, now);
