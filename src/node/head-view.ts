@@ -1,7 +1,7 @@
 /**
  * Admission's view of one committed head state: what every incoming transaction asks of it (the
- * sender's next nonce, the membership registry's version) is computed once per head instead of
- * once per transaction. A head state never changes, so nothing here goes stale; the chain state
+ * sender's next nonce; the membership registry's version, which `trieReader` remembers) is
+ * computed once per head instead of once per transaction. A head state never changes, so nothing here goes stale; the chain state
  * starts a new view when the head moves (`next`), which carries over the nonces of every sender
  * the committed block did not touch: only a transaction's execution moves its sender's nonce.
  */
@@ -11,13 +11,12 @@ import type { StateReader } from '../exec/overlay.ts';
 import { trieReader } from '../exec/trie-reader.ts';
 import type { MerklePatriciaTrie } from '../trie/index.ts';
 
-/** Remembered nonces and prefix versions per view; past it the memo starts over (a flood of new senders). */
+/** Remembered nonces per view; past it the memo starts over (a flood of new senders). */
 const MAX_REMEMBERED = 100_000;
 
 export class HeadView implements StateReader {
   readonly #reader: StateReader;
   readonly #nonces = new Map<string, number>();
-  readonly #versions = new Map<string, object | null>();
 
   constructor(
     private readonly state: MerklePatriciaTrie,
@@ -46,7 +45,7 @@ export class HeadView implements StateReader {
   }
 
   prefixVersion(prefix: Uint8Array): object | null {
-    return remember(this.#versions, bytesKey(prefix), () => this.#reader.prefixVersion!(prefix));
+    return this.#reader.prefixVersion!(prefix);
   }
 
   /** The next nonce this state expects from `sender` (0 for a new sender). */
