@@ -55,7 +55,9 @@ describe('NetworkAdmission', () => {
   it('reads the registry again only after a block with a membership call, and then admits its new node', async () => {
     const { chain, admission, calls } = await setUp();
 
-    const kvBlock = await chain.run([chain.tx(chain.organizations[1]!.admin, 'kv.put', { key: 'k', value: 'v' })]);
+    const kvBlock = await chain.run([
+      chain.tx(chain.organizations[1]!.admin, 'kv.put', { key: 'k', value: 'v' }),
+    ]);
     const quiet = countingReader(chain.state);
     admission.afterBlock(chain.height, quiet.reader, kvBlock.receipts);
     expect(quiet.reads()).toBe(0);
