@@ -2,9 +2,16 @@ import { RLP } from '@ethereumjs/rlp';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../errors.ts';
-import { bytesKey, compareBytes, fromHex, toHex, utf8, utf8Length } from './bytes.ts';
+import { bytesKey, compareBytes, fromHex, fromUtf8, toHex, utf8, utf8Length } from './bytes.ts';
 import { canonicalJson, hashRecord } from './canonical-json.ts';
-import { decodeRlpItem, encodeRlpItem, type RlpItem, rlpListItemAt, rlpListLength } from './rlp.ts';
+import {
+  decodeRlpItem,
+  encodeRlpItem,
+  MAX_RLP_DEPTH,
+  type RlpItem,
+  rlpListItemAt,
+  rlpListLength,
+} from './rlp.ts';
 import {
   bigUint,
   bool,
@@ -108,6 +115,64 @@ describe('RLP', () => {
       expect(() => rlpListItemAt(bad, 1)).toThrow(expect.objectContaining({ code: 'RLP_INVALID' }));
       expect(() => rlpListLength(bad)).toThrow(expect.objectContaining({ code: 'RLP_INVALID' }));
     }
+  });
+
+  /** What @ethereumjs/rlp makes of `bytes`: the item, or 'invalid'. */
+  function reference(bytes: Uint8Array): RlpItem | 'invalid' {
+    try {
+      return RLP.decode(bytes) as RlpItem;
+    } catch {
+      return 'invalid';
+    }
+  }
+
+  function ours(bytes: Uint8Array): RlpItem | 'invalid' {
+    try {
+      return decodeRlpItem(bytes);
+    } catch (error) {
+      expect(error).toBeInstanceOf(DecodeError);
+      return 'invalid';
+    }
+  }
+
+  it('decodes what it encodes, and accepts and rejects exactly what @ethereumjs/rlp does', () => {
+    const mutated = fc
+      .tuple(rlpItem, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.nat({ max: 3 }))
+      .map(([item, at, byte, cut]) => {
+        const encoded = encodeRlpItem(item).slice();
+        encoded[at % encoded.length] = byte;
+        return encoded.subarray(0, Math.max(1, encoded.length - cut));
+      });
+    fc.assert(
+      fc.property(rlpItem, (item) => {
+        expect(decodeRlpItem(encodeRlpItem(item))).toEqual(item);
+      }),
+      { numRuns: 200 },
+    );
+    fc.assert(
+      fc.property(fc.oneof(mutated, fc.uint8Array({ minLength: 1, maxLength: 80 })), (bytes) => {
+        expect(ours(bytes)).toEqual(reference(bytes));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("returns byte strings that do not share the caller's buffer", () => {
+    const encoded = encodeRlpItem([utf8('cat'), [utf8('dog')]]);
+    const decoded = decodeRlpItem(encoded) as [Uint8Array, [Uint8Array]];
+    encoded.fill(0);
+    expect(fromUtf8(decoded[0])).toBe('cat');
+    expect(fromUtf8(decoded[1][0])).toBe('dog');
+  });
+
+  it('refuses lists nested deeper than MAX_RLP_DEPTH instead of exhausting the stack', () => {
+    let item: RlpItem = [];
+    for (let i = 0; i < MAX_RLP_DEPTH; i++) item = [item];
+    expect(() => decodeRlpItem(encodeRlpItem(item))).toThrow(/nested deeper than 64/);
+    let deep: RlpItem = [];
+    for (let i = 0; i < 1_000; i++) deep = [deep];
+    expect(() => decodeRlpItem(encodeRlpItem(deep))).toThrow(/nested deeper than 64/);
+    expect(decodeRlpItem(encodeRlpItem((item as RlpItem[])[0]!))).toEqual((item as RlpItem[])[0]);
   });
 
   it('encodes the Ethereum wiki examples', () => {
