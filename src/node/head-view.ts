@@ -1,9 +1,10 @@
 /**
  * Admission's view of one committed head state: what every incoming transaction asks of it (the
  * sender's next nonce; the membership registry's version, which `trieReader` remembers) is
- * computed once per head instead of once per transaction. A head state never changes, so nothing here goes stale; the chain state
- * starts a new view when the head moves (`next`), which carries over the nonces of every sender
- * the committed block did not touch: only a transaction's execution moves its sender's nonce.
+ * computed once per head instead of once per transaction. A head state never changes, so nothing
+ * here goes stale; the chain state starts a new view when the head moves (`next`), which carries
+ * over the nonces of every sender the committed block did not touch: only a transaction's
+ * execution moves its sender's nonce.
  */
 import { bytesKey } from '../codec/bytes.ts';
 import { readNonce } from '../exec/execute.ts';
