@@ -207,6 +207,45 @@ describe('ChainState: world state written every STATE_WRITE_INTERVAL heights', (
     expect(toHex(chain.state.headState.root())).toBe(toHex(restarted.headState.root()));
   });
 
+  it('lists the transactions of a speculative block and its speculative ancestors, newest block first', async () => {
+    const chain = await createTestChain({ modules: [kvModule] });
+    await chain.commit([{ kind: 'kv.put', payload: { key: 'committed', value: 'v' } }]);
+    const signed = (nonce: number, key: string) =>
+      encodeTx(
+        signTx(
+          {
+            chainId: chain.genesis.chainId,
+            sender: chain.sender.publicKey,
+            nonce,
+            kind: 'kv.put',
+            payload: utf8(JSON.stringify({ key, value: 'v' })),
+          },
+          chain.sender.secretKey,
+        ),
+      );
+    const template = (height: number) => ({
+      chainId: chain.genesis.chainId,
+      height,
+      proposer: chain.sender.publicKey,
+      view: 0,
+      validatorSetHash: chain.validators.hash,
+    });
+    const headHex = toHex(hashHeader(chain.state.head));
+    const first = await chain.state.build(headHex, template(2), [signed(1, 'x'), signed(2, 'y')]);
+    const firstHex = toHex(hashHeader(first.block.header));
+    const second = await chain.state.build(firstHex, template(3), [signed(3, 'z')]);
+    const secondHex = toHex(hashHeader(second.block.header));
+
+    expect(chain.state.inFlightTxHashLists(secondHex)).toEqual([
+      second.executed.txHashes,
+      first.executed.txHashes,
+    ]);
+    expect([...chain.state.inFlightTxHashes(secondHex)].sort()).toEqual(
+      [...first.executed.txHashes, ...second.executed.txHashes].sort(),
+    );
+    expect(chain.state.inFlightTxHashLists(headHex)).toEqual([]); // the committed head carries nothing in flight
+  });
+
   it('executes a certified block without checking its signatures again, on a restart and on a state transfer', async () => {
     let checks = 0;
     const chain = await createTestChain({

@@ -244,9 +244,19 @@ export class ChainState {
   /** Transaction hashes in the speculative block `hashHex` and its speculative ancestors. */
   inFlightTxHashes(hashHex: string): Set<string> {
     const out = new Set<string>();
+    for (const hashes of this.inFlightTxHashLists(hashHex)) for (const h of hashes) out.add(h);
+    return out;
+  }
+
+  /**
+   * The same, as each block's own list (newest block first), without building a set: a
+   * transaction is in at most one of them (each consumes its sender's nonce).
+   */
+  inFlightTxHashLists(hashHex: string): (readonly string[])[] {
+    const out: (readonly string[])[] = [];
     let cursor = this.#speculative.get(hashHex);
     while (cursor) {
-      for (const h of cursor.executed.txHashes) out.add(h);
+      out.push(cursor.executed.txHashes);
       cursor = this.#speculative.get(cursor.parentHex);
     }
     return out;

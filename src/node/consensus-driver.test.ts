@@ -24,7 +24,7 @@ function driverFor(replica: Replica): ConsensusDriver {
     replica,
     logger: createLogger({ name: 'driver-test', level: 'silent' }),
     mempool: { readyCount: 0, readyBytes: 0, get: () => undefined },
-    chain: { inFlightTxHashes: () => new Set<string>() },
+    chain: { inFlightTxHashLists: () => [] },
   };
   return new ConsensusDriver(deps as unknown as ConsensusDriverDeps);
 }

@@ -135,16 +135,17 @@ export class ConsensusDriver {
     setImmediate(() => {
       this.#pendingReportScheduled = false;
       const { mempool, chain } = this.deps;
-      const inFlight =
-        this.#pendingBase === undefined ? new Set<string>() : chain.inFlightTxHashes(this.#pendingBase);
+      const inFlight = this.#pendingBase === undefined ? [] : chain.inFlightTxHashLists(this.#pendingBase);
       // In-flight transactions are ready ones (a block carries them), so they come off the ready totals.
       let count = mempool.readyCount;
       let bytes = mempool.readyBytes;
-      for (const hash of inFlight) {
-        const pooled = mempool.get(hash);
-        if (pooled) {
-          count--;
-          bytes -= pooled.encoded.length;
+      for (const hashes of inFlight) {
+        for (const hash of hashes) {
+          const pooled = mempool.get(hash);
+          if (pooled) {
+            count--;
+            bytes -= pooled.encoded.length;
+          }
         }
       }
       this.input({ type: 'requestsPending', count: Math.max(0, count), bytes: Math.max(0, bytes) });
