@@ -37,14 +37,32 @@ function renderInChunks(bytes: Uint8Array, render: (chunk: Uint8Array) => string
   return parts.join('');
 }
 
+/** Char-code arrays of the short lengths, reused by every render of that length (hashes, keys). */
+const MAX_REUSED_CODES = 128;
+const reusedCodes: number[][] = [];
+
+/**
+ * An array of `length` char codes to fill and pass to `String.fromCharCode`, which does not
+ * keep it: short ones are reused, so rendering a hash allocates only its string.
+ */
+function codesOf(length: number): number[] {
+  if (length > MAX_REUSED_CODES) return new Array<number>(length);
+  let codes = reusedCodes[length];
+  if (codes === undefined) {
+    codes = new Array<number>(length).fill(0);
+    reusedCodes[length] = codes;
+  }
+  return codes;
+}
+
 function byteChars(bytes: Uint8Array): string {
-  const codes = new Array<number>(bytes.length);
+  const codes = codesOf(bytes.length);
   for (let i = 0; i < bytes.length; i++) codes[i] = bytes[i]!;
   return String.fromCharCode.apply(null, codes);
 }
 
 function hexDigits(bytes: Uint8Array): string {
-  const codes = new Array<number>(2 * bytes.length);
+  const codes = codesOf(2 * bytes.length);
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i]!;
     codes[2 * i] = HEX_DIGIT_CODES[byte >> 4]!;

@@ -22,6 +22,16 @@ describe('canonicalJson (fast path) against the reference implementation', () =>
     );
   });
 
+  it('equals the reference on objects of few and of many keys (sorted in place or by Array.sort)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string(), { minLength: 0, maxLength: 40 }), (keys) => {
+        const value = Object.fromEntries(keys.map((k, i) => [k, i]));
+        expect(canonicalJson(value)).toBe(referenceCanonicalJson(value));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('equals the reference (result or error) on anything at all', () => {
     fc.assert(
       fc.property(

@@ -63,12 +63,32 @@ function writeArray(values: readonly unknown[], depth: number): string {
   return `${out}]`;
 }
 
+/** Objects with at most this many keys are sorted in place by insertion (see `sortKeys`). */
+const INSERTION_SORT_KEYS = 16;
+
+/**
+ * `keys.sort()` (UTF-16 code unit order; the keys of one object are distinct). Small objects,
+ * the common case, are insertion-sorted in place: `Array.prototype.sort` copies every array
+ * it sorts into a scratch array, and transactions' small objects made that a visible share
+ * of a validator's garbage.
+ */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length > INSERTION_SORT_KEYS) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
 function writeObject(value: object, depth: number): string {
   const prototype = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) throw NOT_PLAIN;
   const record = value as Record<string, unknown>;
   if (typeof record.toJSON === 'function') throw NOT_PLAIN;
-  const keys = Object.keys(record).sort();
+  const keys = sortKeys(Object.keys(record));
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
