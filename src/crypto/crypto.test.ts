@@ -54,6 +54,23 @@ describe('Ed25519', () => {
     );
   });
 
+  it('signs and verifies through views at any offset of larger buffers (decoded messages are views)', () => {
+    const within = (bytes: Uint8Array, at: number) => {
+      const buffer = new Uint8Array(at + bytes.length + 7).fill(0xee);
+      buffer.set(bytes, at);
+      return buffer.subarray(at, at + bytes.length);
+    };
+    const seed = new Uint8Array(32).fill(3);
+    const message = utf8('a message inside a frame');
+    const sig = node.ed25519Sign(within(seed, 5), within(message, 9));
+    expect(toHex(sig)).toBe(toHex(node.ed25519Sign(seed, message)));
+    const key = node.ed25519PublicKey(within(seed, 1));
+    expect(node.ed25519Verify(within(key, 3), within(message, 11), within(sig, 13))).toBe(true);
+    const flipped = sig.slice();
+    flipped[0]! ^= 1;
+    expect(node.ed25519Verify(within(key, 3), within(message, 11), within(flipped, 13))).toBe(false);
+  });
+
   it('rejects a signature over a different message, a flipped bit, and malformed inputs without throwing', () => {
     const pair = generateSigningKeyPair();
     const message = utf8('transfer 10');
