@@ -315,9 +315,9 @@ export class Mempool {
 
   /**
    * Removes committed transactions, then drops any whose nonce the committed state has passed.
-   * `senders` names every sender of the committed block (0x hex), also those whose
-   * transactions this pool never held: their committed nonce moved, so transactions waiting
-   * here behind a gap may have become ready.
+   * `senders` names (0x hex) the senders of the committed block's transactions this pool does
+   * not hold (the senders of pooled ones it knows; naming them too is harmless): their
+   * committed nonce moved, so transactions waiting here behind a gap may have become ready.
    */
   removeCommitted(hashes: readonly string[], senders: Iterable<string> = []): void {
     const touched = new Set<string>(senders);

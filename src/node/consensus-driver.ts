@@ -294,10 +294,12 @@ export class ConsensusDriver {
           { height: output.block.header.height, txs: output.block.txs.length, view: output.certificate.view },
           'committed',
         );
-        this.deps.mempool.removeCommitted(
-          committed.executed.txHashes,
-          committed.executed.txs.map((tx) => toHex(tx.body.sender)),
-        );
+        const { txHashes, txs } = committed.executed;
+        // Senders of pooled transactions are known to the pool; only the others need naming.
+        const unpooledSenders: string[] = [];
+        for (let i = 0; i < txs.length; i++)
+          if (!this.deps.mempool.get(txHashes[i]!)) unpooledSenders.push(toHex(txs[i]!.body.sender));
+        this.deps.mempool.removeCommitted(txHashes, unpooledSenders);
         this.#expireGapped();
         this.#pendingBase = toHex(committed.hash);
         await this.deps.onCommitted(committed);

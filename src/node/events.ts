@@ -8,7 +8,6 @@
 
 import { blockSummaryJson, receiptJson, tryJson } from '../api/json-views.ts';
 import type { EventInterest, NodeEvent } from '../api/node-api.ts';
-import { toHex } from '../codec/bytes.ts';
 import type { CommittedBlock } from './chain-state.ts';
 import type { Logger } from './logger.ts';
 
@@ -39,8 +38,10 @@ export class NodeEvents {
     this.publish({ type: 'head', block: blockSummaryJson(header, committed.block.txs.length) });
     const interests = [...this.#listeners.values()];
     const wantsEvents = interests.some((interest) => interest?.events() ?? true);
-    for (const receipt of committed.executed.receipts) {
-      const hash = toHex(receipt.txHash);
+    const { receipts, txHashes } = committed.executed;
+    for (let i = 0; i < receipts.length; i++) {
+      const receipt = receipts[i]!;
+      const hash = txHashes[i]!; // = toHex(receipt.txHash), already rendered by execution
       if (interests.some((interest) => interest?.tx(hash) ?? true)) {
         this.publish({ type: 'tx', hash, height: header.height, receipt: receiptJson(receipt) });
       }
