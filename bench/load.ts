@@ -185,7 +185,8 @@ console.log(
 );
 console.log(
   `Each rate held ${stepSeconds} s after an unmeasured ${warmUpSeconds} s warm-up at ${WARM_UP_RATE} tx/s. ` +
-    `CPU per committed transaction from the first offer to the end of the drain; cores busy = validators + load generator, of ${cpus().length} on this machine.`,
+    `CPU per committed transaction from the first offer to the end of the drain; cores busy = validators + load generator, of ${cpus().length} on this machine. ` +
+    `Where the cores are nearly all busy the machine is saturated: CPU per transaction there is the cores' time shared out over the rate, not what one costs (compare costs at unsaturated rates).`,
 );
 console.log(
   `This machine verified ${verifyRates.map((r) => formatNumber(r, 0)).join(' (before) and ')} (after) Ed25519 signatures/s on one core: ` +
