@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { toHex, utf8 } from '../codec/bytes.ts';
 import { generateSigningKeyPair, type SigningKeyPair } from '../crypto/ed25519.ts';
 import { Mempool } from './mempool.ts';
-import { type SignedTx, signTx, txHash } from './transaction.ts';
+import { encodeTx, type SignedTx, signTx, txHash } from './transaction.ts';
 
 const CHAIN = 'test-chain';
 const alice = generateSigningKeyPair();
@@ -26,6 +26,20 @@ describe('Mempool', () => {
     expect(m.add(tx(alice, 0))).toBe(true);
     expect(m.add(tx(alice, 0))).toBe(false);
     expect(m.size).toBe(1);
+  });
+
+  it('keeps its own copy of a transaction that arrived as a view into a larger frame', () => {
+    const m = pool();
+    const signed = tx(alice, 0);
+    const encoded = encodeTx(signed);
+    const frame = new Uint8Array(encoded.length + 10_000);
+    frame.set(encoded, 5_000);
+    m.add(signed, frame.subarray(5_000, 5_000 + encoded.length), txHash(signed.body));
+    const pooled = m.get(toHex(txHash(signed.body)))!;
+    expect(pooled.encoded).toEqual(encoded);
+    expect(pooled.encoded.buffer.byteLength).toBe(encoded.length); // the frame is not kept alive
+    frame.fill(0);
+    expect(pooled.encoded).toEqual(encoded);
   });
 
   it('rejects wrong chain, bad signature, used nonce, far-future nonce and a conflicting nonce with typed codes', () => {

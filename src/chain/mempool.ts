@@ -145,7 +145,7 @@ export class Mempool {
     if (this.verified.size >= VERIFIED_CACHE_LIMIT && !this.verified.has(hashHex)) {
       this.verified.delete(this.verified.keys().next().value as string);
     }
-    this.verified.set(hashHex, signature);
+    this.verified.set(hashHex, ownBytes(signature));
   }
 
   /**
@@ -207,7 +207,14 @@ export class Mempool {
       checkTxSignature(tx);
       this.markVerified(hashHex, tx.signature);
     }
-    const pooled: PooledTx = { tx, hash, hashHex, encoded, senderHex, addedAtMs: this.options.now() };
+    const pooled: PooledTx = {
+      tx,
+      hash,
+      hashHex,
+      encoded: ownBytes(encoded),
+      senderHex,
+      addedAtMs: this.options.now(),
+    };
     if (queue) queue.set(tx.body.nonce, pooled);
     else this.bySender.set(senderHex, new Map([[tx.body.nonce, pooled]]));
     this.byHash.set(hashHex, pooled);
@@ -360,4 +367,13 @@ export class Mempool {
       }
     }
   }
+}
+
+/**
+ * `bytes`, copied when it is a view of a larger buffer: decoded network frames hand out views
+ * into one copy of the whole frame (`decodeRlpItem`), and what the pool keeps for long must not
+ * keep a frame alive (its limits count the transactions' own bytes).
+ */
+function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
