@@ -141,6 +141,24 @@ describe('the verified-signature memory', () => {
     other[0]! ^= 1;
     expect(m.hasVerified(hashHex, other)).toBe(false);
   });
+
+  it('remembers a transaction until a committed block carries it, pooled here or not', () => {
+    const m = pool();
+    const pooled = tx(alice, 0);
+    m.add(pooled);
+    const pooledHex = toHex(txHash(pooled.body));
+    const seenInProposal = tx(bob, 0);
+    const proposalHex = toHex(txHash(seenInProposal.body));
+    m.markVerified(proposalHex, seenInProposal.signature);
+    const pending = tx(alice, 1);
+    m.add(pending);
+    const pendingHex = toHex(txHash(pending.body));
+
+    m.removeCommitted([pooledHex, proposalHex]);
+    expect(m.hasVerified(pooledHex, pooled.signature)).toBe(false);
+    expect(m.hasVerified(proposalHex, seenInProposal.signature)).toBe(false);
+    expect(m.hasVerified(pendingHex, pending.signature)).toBe(true);
+  });
 });
 
 describe('batch budgets', () => {

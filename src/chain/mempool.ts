@@ -39,7 +39,13 @@ export const DEFAULT_MEMPOOL_MAX_PER_SENDER = 1_024;
 export const MAX_NONCE_GAP = 1_024;
 /** A transaction still waiting behind a nonce gap this long after it came in is dropped (`expireGapped`). */
 export const DEFAULT_GAP_TTL_MS = 120_000;
-/** Verified-signature memory: hashes of transactions recently verified here, kept after they leave. */
+/**
+ * Verified-signature memory: transactions verified here (pooled ones, and ones checked while
+ * validating a proposal), each forgotten when a committed block carries it (its nonce is then
+ * spent, so no valid block can carry it again). The limit bounds what proposals that never
+ * commit leave behind. It used to keep committed ones too, up to 200,000 entries (tens of MB)
+ * that no check could ask about again.
+ */
 const VERIFIED_CACHE_LIMIT = 200_000;
 
 export interface MempoolOptions {
@@ -329,6 +335,7 @@ export class Mempool {
   removeCommitted(hashes: readonly string[], senders: Iterable<string> = []): void {
     const touched = new Set<string>(senders);
     for (const hashHex of hashes) {
+      this.verified.delete(hashHex);
       const pooled = this.byHash.get(hashHex);
       if (!pooled) continue;
       this.delete(pooled);
