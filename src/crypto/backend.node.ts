@@ -54,7 +54,8 @@ export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
 
 /**
  * RFC 8032 Ed25519 signature (64 bytes), by libsodium: Ed25519 signing is deterministic, so the
- * bytes are the same as OpenSSL's (a test checks), and libsodium signs about 2x faster.
+ * bytes are the same as OpenSSL's or @noble's (the RFC 8032 vectors and the browser backend's
+ * agreement test check it), and libsodium signs about 2x faster than OpenSSL (18 vs 35 µs here).
  */
 export function ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
   const signature = new Uint8Array(64);
