@@ -205,7 +205,10 @@ describe('Mempool ready transactions', () => {
             if ((committed[sender] ?? 0) >= upTo) continue;
             const hashes = signed[k]!.slice(committed[sender] ?? 0, upTo).map((t) => toHex(txHash(t.body)));
             committed[sender] = upTo;
-            m.removeCommitted(hashes, [sender]);
+            m.removeCommitted(
+              hashes,
+              hashes.map(() => keys[k]!.publicKey),
+            );
           }
           // Brute force: per sender, pooled nonces from the committed one up to the first gap.
           let count = 0;

@@ -328,18 +328,22 @@ export class Mempool {
 
   /**
    * Removes committed transactions, then drops any whose nonce the committed state has passed.
-   * `senders` names (0x hex) the senders of the committed block's transactions this pool does
-   * not hold (the senders of pooled ones it knows; naming them too is harmless): their
-   * committed nonce moved, so transactions waiting here behind a gap may have become ready.
+   * `senders[i]` is the sender of `hashes[i]`: a sender whose transaction this pool never held
+   * still had its committed nonce moved, so transactions waiting here behind a gap may have
+   * become ready. (Only those senders are rendered as hex; pooled ones are known.)
    */
-  removeCommitted(hashes: readonly string[], senders: Iterable<string> = []): void {
-    const touched = new Set<string>(senders);
-    for (const hashHex of hashes) {
+  removeCommitted(hashes: readonly string[], senders: readonly Uint8Array[] = []): void {
+    const touched = new Set<string>();
+    for (let i = 0; i < hashes.length; i++) {
+      const hashHex = hashes[i]!;
       this.verified.delete(hashHex);
       const pooled = this.byHash.get(hashHex);
-      if (!pooled) continue;
-      this.delete(pooled);
-      touched.add(pooled.senderHex);
+      if (pooled) {
+        this.delete(pooled);
+        touched.add(pooled.senderHex);
+      } else if (senders[i] !== undefined) {
+        touched.add(toHex(senders[i]!));
+      }
     }
     for (const senderHex of touched) {
       const queue = this.bySender.get(senderHex);

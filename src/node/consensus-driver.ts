@@ -294,12 +294,10 @@ export class ConsensusDriver {
           { height: output.block.header.height, txs: output.block.txs.length, view: output.certificate.view },
           'committed',
         );
-        const { txHashes, txs } = committed.executed;
-        // Senders of pooled transactions are known to the pool; only the others need naming.
-        const unpooledSenders: string[] = [];
-        for (let i = 0; i < txs.length; i++)
-          if (!this.deps.mempool.get(txHashes[i]!)) unpooledSenders.push(toHex(txs[i]!.body.sender));
-        this.deps.mempool.removeCommitted(txHashes, unpooledSenders);
+        this.deps.mempool.removeCommitted(
+          committed.executed.txHashes,
+          committed.executed.txs.map((tx) => tx.body.sender),
+        );
         this.#expireGapped();
         this.#pendingBase = toHex(committed.hash);
         await this.deps.onCommitted(committed);
