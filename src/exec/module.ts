@@ -16,6 +16,10 @@ export interface ModuleState {
   del(key: Uint8Array): void;
 }
 
+/**
+ * What a module's `execute` gets for one call. Its methods are called on it (`call.read(...)`):
+ * pass a wrapper such as `(module, key) => call.read(module, key)`, never a detached method.
+ */
 export interface ModuleCall {
   readonly chainId: string;
   readonly sender: Uint8Array;

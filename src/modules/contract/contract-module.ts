@@ -322,7 +322,7 @@ async function callContract(call: ModuleCall, payload: Args): Promise<JsonValue>
       gasLimit: request.gasLimit,
       context: {
         caller: call.senderHex,
-        roles: rolesOf(call.read, call.senderHex),
+        roles: rolesOf((module, key) => call.read(module, key), call.senderHex),
         height: call.height,
         timestampMs: call.timestampMs,
       },

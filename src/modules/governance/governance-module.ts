@@ -169,7 +169,10 @@ function currentTally(
 /** The organisation an org-admin sender votes for (or proposes on behalf of). */
 function actingOrganization(call: ModuleCall, action: string): string {
   if (call.invokedBy !== undefined) fail('NOT_ALLOWED', `${action} cannot be invoked by another module`);
-  const member = activeMember(membershipGet(call.read), call.senderHex);
+  const member = activeMember(
+    membershipGet((module, key) => call.read(module, key)),
+    call.senderHex,
+  );
   requireRole(member, 'org-admin', action);
   return member.organization;
 }
@@ -180,7 +183,7 @@ function requireActiveNode(
   call: ModuleCall,
   publicKey: string,
 ): { name: string; host: string; port: number } {
-  const get = membershipGet(call.read);
+  const get = membershipGet((module, key) => call.read(module, key));
   const member = readMember(get, publicKey);
   if (member?.kind !== 'node' || member.host === undefined || member.port === undefined)
     fail(
@@ -199,7 +202,7 @@ function parametersFail(message: string, hint?: string): never {
 
 /** Checks that can fail early, when the action is proposed (and again when it is enacted). */
 async function precheck(call: ModuleCall, action: ProposalAction): Promise<void> {
-  const members = membershipGet(call.read);
+  const members = membershipGet((module, key) => call.read(module, key));
   const contracts: Get = (key) => call.read(CONTRACT_MODULE, key);
   switch (action.type) {
     case 'admitOrganization': {
@@ -322,7 +325,11 @@ async function enact(call: ModuleCall, id: number, action: ProposalAction): Prom
 /** Re-tallies a proposal after a vote and decides it (enacting it) when the outcome is no longer open. */
 async function decide(call: ModuleCall, proposal: Proposal): Promise<Proposal> {
   const settings = readSettings((key) => call.state.get(key));
-  const result = currentTally(call.read, votesOf(call.scan, proposal.id), settings);
+  const result = currentTally(
+    (module, key) => call.read(module, key),
+    votesOf((prefix, limit) => call.scan(prefix, limit), proposal.id),
+    settings,
+  );
   if (result.outcome === 'open') return proposal;
   if (result.outcome === 'rejected') {
     const rejected: Proposal = {
