@@ -3,7 +3,7 @@
  * it to say where the CPU of a run went; elsewhere (no /proc) every reading is `undefined` and the
  * report leaves the column out.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** User + system CPU milliseconds `pid` has used so far, or undefined if it cannot be read. */
 export function processCpuMs(pid: number | undefined): number | undefined {
@@ -26,4 +26,29 @@ const CLOCK_TICKS_PER_S = 100;
 export function ownCpuMs(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
+}
+
+/**
+ * User + system CPU milliseconds used so far by every PostgreSQL server process on this machine
+ * (postmaster, backends, background workers), or undefined without /proc. A backend that exits
+ * takes its time with it: read before and after a run whose connections stay open.
+ */
+export function postgresServerCpuMs(): number | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^[0-9]+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  let total = 0;
+  for (const pid of pids) {
+    let command: string;
+    try {
+      command = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (command === 'postgres') total += processCpuMs(Number(pid)) ?? 0;
+  }
+  return total;
 }
