@@ -10,8 +10,8 @@ import type { SqlStore } from './sql.ts';
 /**
  * The default `SqlStore`: PostgreSQL compiled to WASM, running in this process on a worker thread
  * of its own (pglite-worker.mjs), on a data directory (or in memory with `memory://`). Nothing to
- * install. On the caller's thread, one bulk statement (2,000 records) blocked a validator's event
- * loop for about 100 ms; on its own thread it blocks nothing here.
+ * install. On the caller's thread, uploads of 2,000 records held a validator's event loop for
+ * 150-250 ms (ADR 0003 amendment); on its own thread a statement blocks nothing here.
  *
  * PGlite is a single connection: statements run one at a time, so the shared statements the gate
  * lets through together simply queue on the thread, and a transaction is BEGIN..COMMIT on it
