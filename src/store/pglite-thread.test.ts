@@ -33,6 +33,21 @@ describe('PGlite on its own thread', () => {
     });
   });
 
+  it('a parameter that cannot reach the thread fails that request only', async () => {
+    const thread = new PgliteThread();
+    try {
+      await thread.request({ op: 'open', dataDir: 'memory://' });
+      await expect(
+        thread.request({ op: 'query', sql: 'SELECT $1::text AS v', params: [() => 'a function'] }),
+      ).rejects.toThrow(/could not be cloned/);
+      expect(await thread.request({ op: 'query', sql: 'SELECT $1::text AS v', params: ['ok'] })).toEqual([
+        { v: 'ok' },
+      ]);
+    } finally {
+      await thread.terminate();
+    }
+  });
+
   it('a database error keeps its SQLSTATE and detail across the thread', async () => {
     const thread = new PgliteThread();
     try {
@@ -49,10 +64,15 @@ describe('PGlite on its own thread', () => {
     }
   });
 
-  it('a store nobody closed does not keep a finished process alive', () => {
+  it('a store or thread nobody closed does not keep a finished process alive, even after a failed send', () => {
     const store = fileURLToPath(new URL('./pglite-sql.ts', import.meta.url));
+    const thread = fileURLToPath(new URL('./pglite-thread.ts', import.meta.url));
     const script = `const { openPgliteSqlStore } = await import(${JSON.stringify(store)});
+      const { PgliteThread } = await import(${JSON.stringify(thread)});
       const s = await openPgliteSqlStore({ dataDir: 'memory://' });
+      const t = new PgliteThread();
+      await t.request({ op: 'open', dataDir: 'memory://' });
+      await t.request({ op: 'query', sql: 'SELECT $1::text', params: [() => 0] }).catch(() => {});
       console.log(JSON.stringify(await s.query('SELECT 41 + 1 AS n')));`;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       encoding: 'utf8',

@@ -58,7 +58,12 @@ export class PgliteThread {
     return new Promise((resolve, reject) => {
       if (this.#pending.size === 0) this.#worker.ref();
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, ...request });
+      try {
+        this.#worker.postMessage({ id, ...request });
+      } catch (error) {
+        // A parameter that cannot be copied to the thread (DataCloneError): nothing was sent.
+        this.#settle({ id, error: { name: 'DataCloneError', message: (error as Error).message } });
+      }
     });
   }
 
