@@ -380,24 +380,28 @@ async function moveRecordsToPostgres(devnet: Awaited<ReturnType<typeof startDevn
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   devnet.startNode(0);
   const client = new MeridianClient(node.apiUrl);
-  for (const deadline = Date.now() + 60_000; ; ) {
-    try {
-      await client.status();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+  try {
+    for (const deadline = Date.now() + 60_000; ; ) {
+      try {
+        await client.status();
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     }
+  } finally {
+    client.close();
   }
 }
 
 async function onDevnet(datasets: ReturnType<typeof syntheticDataset>[]): Promise<DevnetResult> {
   const { dir, devnet } = await startDevnet();
   const node = devnet.layout.nodes[0]!;
-  if (RECORDS_SQL !== undefined) await moveRecordsToPostgres(devnet, RECORDS_SQL);
   const client = new MeridianClient(node.apiUrl, { WebSocket: WebSocket as never });
   const provenance = new ProvenanceClient(client);
   try {
+    if (RECORDS_SQL !== undefined) await moveRecordsToPostgres(devnet, RECORDS_SQL);
     const entries = datasets.flatMap((d) => d.all);
     const genesis = parseGenesis(readFileSync(join(node.dir, 'genesis.json'), 'utf8'));
     await client.status(); // connection warm-up
