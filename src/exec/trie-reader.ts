@@ -10,6 +10,7 @@
  */
 import { bytesKey } from '../codec/bytes.ts';
 import { entriesWithPrefix, type MerklePatriciaTrie, prefixVersion } from '../trie/index.ts';
+import { remember } from './bounded-memo.ts';
 import type { StateReader } from './overlay.ts';
 
 /** Prefixes whose version one reader remembers; callers ask about a handful of fixed namespaces. */
@@ -20,15 +21,7 @@ export function trieReader(trie: MerklePatriciaTrie): StateReader {
   return {
     get: (key) => trie.get(key),
     entriesWithPrefix: (prefix) => entriesWithPrefix(trie, prefix),
-    prefixVersion: (prefix) => {
-      const id = bytesKey(prefix);
-      let version = versions.get(id);
-      if (version === undefined) {
-        if (versions.size >= MAX_REMEMBERED_PREFIXES) versions.clear();
-        version = prefixVersion(trie, prefix);
-        versions.set(id, version);
-      }
-      return version;
-    },
+    prefixVersion: (prefix) =>
+      remember(versions, bytesKey(prefix), MAX_REMEMBERED_PREFIXES, () => prefixVersion(trie, prefix)),
   };
 }

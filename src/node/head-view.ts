@@ -7,6 +7,7 @@
  * execution moves its sender's nonce.
  */
 import { bytesKey } from '../codec/bytes.ts';
+import { remember } from '../exec/bounded-memo.ts';
 import { readNonce } from '../exec/execute.ts';
 import type { StateReader } from '../exec/overlay.ts';
 import { trieReader } from '../exec/trie-reader.ts';
@@ -52,18 +53,9 @@ export class HeadView implements StateReader {
   /** The next nonce this state expects from `sender` (0 for a new sender). */
   nonce(sender: Uint8Array): number {
     const key = bytesKey(sender);
-    return remember(this.#nonces, key, () => {
+    return remember(this.#nonces, key, MAX_REMEMBERED, () => {
       const carried = this.carried?.moved.has(key) === false ? this.carried.nonces.get(key) : undefined;
       return carried ?? readNonce(this.state, sender);
     });
   }
-}
-
-function remember<V>(memo: Map<string, V>, key: string, compute: () => V): V {
-  const known = memo.get(key);
-  if (known !== undefined || memo.has(key)) return known as V;
-  if (memo.size >= MAX_REMEMBERED) memo.clear();
-  const value = compute();
-  memo.set(key, value);
-  return value;
 }
