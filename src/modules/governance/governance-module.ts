@@ -147,6 +147,11 @@ function membershipGet(read: (module: string, key: Uint8Array) => Uint8Array | u
   return (key) => read(MEMBERSHIP_MODULE, key);
 }
 
+/** The membership registry as a call sees it (within this transaction). */
+function membersOf(call: ModuleCall): Get {
+  return (key) => call.read(MEMBERSHIP_MODULE, key);
+}
+
 function votesOf(
   scan: (prefix: Uint8Array, limit: number) => [Uint8Array, Uint8Array][],
   id: number,
@@ -169,10 +174,7 @@ function currentTally(
 /** The organisation an org-admin sender votes for (or proposes on behalf of). */
 function actingOrganization(call: ModuleCall, action: string): string {
   if (call.invokedBy !== undefined) fail('NOT_ALLOWED', `${action} cannot be invoked by another module`);
-  const member = activeMember(
-    membershipGet((module, key) => call.read(module, key)),
-    call.senderHex,
-  );
+  const member = activeMember(membersOf(call), call.senderHex);
   requireRole(member, 'org-admin', action);
   return member.organization;
 }
@@ -183,7 +185,7 @@ function requireActiveNode(
   call: ModuleCall,
   publicKey: string,
 ): { name: string; host: string; port: number } {
-  const get = membershipGet((module, key) => call.read(module, key));
+  const get = membersOf(call);
   const member = readMember(get, publicKey);
   if (member?.kind !== 'node' || member.host === undefined || member.port === undefined)
     fail(
@@ -202,7 +204,7 @@ function parametersFail(message: string, hint?: string): never {
 
 /** Checks that can fail early, when the action is proposed (and again when it is enacted). */
 async function precheck(call: ModuleCall, action: ProposalAction): Promise<void> {
-  const members = membershipGet((module, key) => call.read(module, key));
+  const members = membersOf(call);
   const contracts: Get = (key) => call.read(CONTRACT_MODULE, key);
   switch (action.type) {
     case 'admitOrganization': {
