@@ -7,6 +7,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { genesisHash, parseGenesis } from '../../src/chain/genesis.ts';
+import { toHex } from '../../src/codec/bytes.ts';
 import { STATE_SYNC_MIN_GAP } from '../../src/node/state-sync.ts';
 import { type BackgroundLoad, startBackgroundLoad } from '../support/background-load.ts';
 import { eventually, startTestDevnet, type TestDevnet } from '../support/devnet.ts';
@@ -107,6 +109,10 @@ describe('crash faults under load', () => {
     expect(head.height).toBeGreaterThan(heightAtKill);
     const roots = await Promise.all([0, 1, 2, 3].map((i) => stateRootAt(i, head.height)));
     expect(new Set(roots).size).toBe(1);
+    // Every node, the restarted one too, names its chain by the hash of the genesis they share.
+    const genesis = parseGenesis(readFileSync(join(net.layout.nodes[0]!.dir, 'genesis.json'), 'utf8'));
+    const named = (await statuses([0, 1, 2, 3])).map((s) => s.genesisHash);
+    expect(named).toEqual(Array(4).fill(toHex(genesisHash(genesis))));
     load = startBackgroundLoad(net);
   }, 180_000);
 
