@@ -3,8 +3,8 @@
  * (`crypto/ed25519.ts`, libsodium): on one core alone, and per core with every core verifying at
  * once. Machines of one kind differ, and one machine drifts (noisy neighbours); a benchmark that
  * reports it in the same run can be read against the physical ceiling of that run, not of another
- * day. The two rates differ: on the 2-core devnet machine each core verified ~15% less with both
- * busy (11.8k vs 13.9k/s), and validators sharing a machine get the all-busy rate.
+ * day. The two rates differ: on the 2-core devnet machine each core verified 6-15% less with both
+ * busy (e.g. 11.8k vs 13.9k/s), and validators sharing a machine get the all-busy rate.
  */
 import { cpus } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';

@@ -71,7 +71,7 @@ export interface NodeApiDeps {
 export class NodeApiImpl implements NodeApi {
   /**
    * The genesis hash, computed once: it hashes the canonical JSON of the whole genesis, about
-   * 110 µs on the 2-core devnet, and clients such as the console poll `status`.
+   * 70 µs for the devnet's on the 2-core machine, and clients such as the console poll `status`.
    */
   readonly #genesisHashHex: string;
 
