@@ -53,7 +53,7 @@ import { validateRecord } from '../src/modules/provenance/entry.ts';
 import type { ProvenanceEntry } from '../src/modules/provenance/model.ts';
 import { ProvenanceRecordStore } from '../src/modules/provenance/record-store.ts';
 import { freePortBlock } from '../src/net/free-ports.ts';
-import { launchDevnet } from '../src/node/devnet.ts';
+import { launchDevnet, waitForApi } from '../src/node/devnet.ts';
 import { openLmdbKv } from '../src/store/lmdb-kv.ts';
 import { openPgliteSqlStore } from '../src/store/pglite-sql.ts';
 import { BinaryMerkleTree, verifyBinaryProof } from '../src/trie/binary-merkle.ts';
@@ -379,20 +379,7 @@ async function moveRecordsToPostgres(devnet: Awaited<ReturnType<typeof startDevn
   };
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   devnet.startNode(0);
-  const client = new MeridianClient(node.apiUrl);
-  try {
-    for (const deadline = Date.now() + 60_000; ; ) {
-      try {
-        await client.status();
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
-  } finally {
-    client.close();
-  }
+  await waitForApi(node.apiUrl, 60_000);
 }
 
 async function onDevnet(datasets: ReturnType<typeof syntheticDataset>[]): Promise<DevnetResult> {

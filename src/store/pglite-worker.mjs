@@ -5,7 +5,7 @@
  *
  * Why a thread: a PGlite statement runs synchronously inside WASM. On the caller's thread, one
  * bulk upload of 2,000 provenance records blocked a validator's event loop (consensus, API) for
- * about 100 ms; here it only occupies this thread.
+ * 150-250 ms (ADR 0003 amendment); here it only occupies this thread.
  *
  * Protocol, one reply per request, in request order (PGlite is one connection: statements run one
  * at a time):
