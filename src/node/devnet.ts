@@ -297,7 +297,7 @@ export class DevnetProcesses {
   }
 }
 
-/** Polls a node's /v1/health until it answers (any status) or `timeoutMs` passes. */
+/** Polls a node's /v1/status until it answers 200 OK; throws `NODE_NOT_STARTING` once `timeoutMs` has passed. */
 export async function waitForApi(apiUrl: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
