@@ -362,8 +362,9 @@ function cpuPerEntry(net: DevnetResult): number | undefined {
     : undefined;
 }
 
+/** Median of `repeats` runs after a warm-up of at least 5 runs and 1 s (the JIT needs a dozen runs or more here). */
 function p50(run: () => unknown, repeats: number): number {
-  return measure(run, { warmup: Math.min(5, repeats), repeats }).medianMs;
+  return measure(run, { warmup: 5, warmupMs: 1000, repeats }).medianMs;
 }
 
 /** Restarts validator 0 with its records in PostgreSQL at `url` (a fresh schema), and waits for its API. */
@@ -523,7 +524,7 @@ async function onDevnet(datasets: ReturnType<typeof syntheticDataset>[]): Promis
     check(verifyProvenanceBundle(bundle, { trustedGenesis: genesis }).valid, 'comprehensive bundle');
     const comprehensiveMs = p50(
       () => check(verifyProvenanceBundle(bundle, { trustedGenesis: genesis }).valid, 'comprehensive'),
-      QUICK ? 5 : 21,
+      21,
     );
 
     // The binary-tree equivalent on the same chain data: the block(s) that anchored the dataset
@@ -547,7 +548,7 @@ async function onDevnet(datasets: ReturnType<typeof syntheticDataset>[]): Promis
       }
     };
     binaryRun();
-    const binaryMs = p50(binaryRun, QUICK ? 5 : 21);
+    const binaryMs = p50(binaryRun, 21);
     return {
       validators: devnet.layout.nodes.length,
       entries: entries.length,
