@@ -14,12 +14,6 @@ export interface Timing {
 export interface MeasureOptions {
   /** Untimed runs first (JIT warm-up). Default 2. */
   readonly warmup?: number;
-  /**
-   * Keep warming up until this many milliseconds have passed (after `warmup` runs at least).
-   * For code whose first dozen runs are still being optimised: a median of a few runs after
-   * two warm-ups would otherwise time the JIT, not the code. Default 0.
-   */
-  readonly warmupMs?: number;
   /** Timed runs. Default 7. */
   readonly repeats?: number;
 }
@@ -32,8 +26,7 @@ export function median(values: readonly number[]): number {
 
 /** Times a synchronous function. */
 export function measure(run: () => unknown, options: MeasureOptions = {}): Timing {
-  const warmUntil = performance.now() + (options.warmupMs ?? 0);
-  for (let i = 0; i < (options.warmup ?? 2) || performance.now() < warmUntil; i++) run();
+  for (let i = 0; i < (options.warmup ?? 2); i++) run();
   const samplesMs: number[] = [];
   for (let i = 0; i < (options.repeats ?? 7); i++) {
     const start = performance.now();
